@@ -1,0 +1,18 @@
+//===- HalideTarget.cpp - Halide targets for code generation --------------===//
+//
+// Thin wrappers over Halide::Target, compiled with exceptions and RTTI.
+//===----------------------------------------------------------------------===//
+
+#include "codegen/HalideTarget.h"
+
+#include "Halide.h"
+
+namespace cnnopt::codegen {
+
+std::string hostTargetString() { return Halide::get_host_target().to_string(); }
+
+bool isValidTarget(const std::string &target) {
+  return target == "host" || Halide::Target::validate_target_string(target);
+}
+
+} // namespace cnnopt::codegen

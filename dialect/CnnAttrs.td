@@ -1,0 +1,26 @@
+//===- CnnAttrs.td - cnn dialect attributes ----------------*- tablegen -*-===//
+//
+// Attributes that later passes write and code generation reads.
+//===----------------------------------------------------------------------===//
+
+#ifndef CNN_ATTRS
+#define CNN_ATTRS
+
+include "dialect/CnnDialect.td"
+include "mlir/IR/EnumAttr.td"
+
+/// How a conv2d is computed; set by the algorithm-selection pass.
+def Cnn_ConvAlgorithm : I32EnumAttr<"ConvAlgorithm", "convolution algorithm", [
+    I32EnumAttrCase<"direct", 0>,
+    I32EnumAttrCase<"gemm", 1>,
+    I32EnumAttrCase<"depthwise", 2>,
+    I32EnumAttrCase<"winograd_2x2_3x3", 3>,
+    I32EnumAttrCase<"winograd_4x4_3x3", 4>
+  ]> {
+  let cppNamespace = "::mlir::cnn";
+  let genSpecializedAttr = 0;
+}
+
+def Cnn_ConvAlgorithmAttr : EnumAttr<Cnn_Dialect, Cnn_ConvAlgorithm, "algorithm">;
+
+#endif // CNN_ATTRS

@@ -1,0 +1,482 @@
+//===- CnnOps.cpp - cnn dialect ops: type inference and verifiers ---------===//
+//
+// Result types come from dialect/ShapeRules.h, the same rules the front end
+// uses, so an op built by the front end and one parsed from text agree.
+// Verifiers check what ODS cannot: parameter shapes against the input,
+// attribute values and list lengths.
+//===----------------------------------------------------------------------===//
+
+#include "dialect/CnnOps.h"
+#include "dialect/ShapeRules.h"
+
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace mlir::cnn;
+using cnnopt::shapes::Hw;
+using cnnopt::shapes::Pad4;
+using cnnopt::shapes::ShapeOr;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The shape of a ranked tensor type in ShapeRules' terms (kDynamic = -1).
+cnnopt::Shape toShape(Type type) {
+  cnnopt::Shape shape;
+  if (auto ranked = dyn_cast<RankedTensorType>(type))
+    for (int64_t d : ranked.getShape())
+      shape.push_back(ShapedType::isDynamic(d) ? cnnopt::kDynamic : d);
+  return shape;
+}
+
+cnnopt::Shape toShape(Value value) { return toShape(value.getType()); }
+
+/// Reports an inference failure at the op, as an op verifier would.
+LogicalResult inferenceError(std::optional<Location> loc, StringRef opName,
+                             const Twine &message) {
+  if (loc)
+    emitError(*loc) << "'cnn." << opName << "' op " << message;
+  return failure();
+}
+
+/// Turns a ShapeRules result into the op's f32 result type.
+LogicalResult inferred(MLIRContext *context, std::optional<Location> loc,
+                       StringRef opName, const ShapeOr &result,
+                       SmallVectorImpl<Type> &types) {
+  if (!result.ok())
+    return inferenceError(loc, opName, result.error);
+  SmallVector<int64_t> dims;
+  for (int64_t d : result.shape)
+    dims.push_back(d == cnnopt::kDynamic ? ShapedType::kDynamic : d);
+  types.push_back(RankedTensorType::get(dims, Float32Type::get(context)));
+  return success();
+}
+
+/// Reads an [h, w] attribute, failing if it does not hold two values.
+LogicalResult pairOf(ArrayRef<int64_t> values, StringRef name,
+                     std::optional<Location> loc, StringRef opName, Hw &out) {
+  if (values.size() != 2)
+    return inferenceError(loc, opName,
+                          name + " must have 2 values, got " +
+                              Twine(values.size()));
+  out = {values[0], values[1]};
+  return success();
+}
+
+/// Checks that an optional per-channel parameter has shape `expected`.
+LogicalResult verifyParamShape(Operation *op, Value param, StringRef role,
+                               const cnnopt::Shape &expected) {
+  if (!param || toShape(param) == expected)
+    return success();
+  return op->emitOpError() << role << " has shape "
+                           << cnnopt::shapes::format(toShape(param))
+                           << ", expected "
+                           << cnnopt::shapes::format(expected);
+}
+
+/// Checks that weight and bias of a normalisation come together.
+LogicalResult verifyAffinePair(Operation *op, Value weight, Value bias) {
+  if (static_cast<bool>(weight) != static_cast<bool>(bias))
+    return op->emitOpError("needs both weight and bias, or neither");
+  return success();
+}
+
+LogicalResult verifyProbability(Operation *op, double p) {
+  if (p < 0.0 || p >= 1.0)
+    return op->emitOpError() << "p=" << p << " must be in [0, 1)";
+  return success();
+}
+
+LogicalResult verifyAxis(Operation *op, int64_t axis, Value input) {
+  int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+  if (axis < 0 || axis >= rank)
+    return op->emitOpError() << "axis " << axis << " is out of range for rank "
+                             << rank;
+  return success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Broadcasting binary ops
+//===----------------------------------------------------------------------===//
+
+/// Shared by add, sub, mul and div.
+template <typename Adaptor>
+static LogicalResult inferBroadcast(MLIRContext *context,
+                                    std::optional<Location> loc,
+                                    StringRef opName, Adaptor adaptor,
+                                    SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, opName,
+                  cnnopt::shapes::broadcast(toShape(adaptor.getLhs()),
+                                            toShape(adaptor.getRhs())),
+                  types);
+}
+
+#define CNN_BROADCAST_INFERENCE(OpClass, name)                                 \
+  LogicalResult OpClass::inferReturnTypes(                                     \
+      MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,     \
+      SmallVectorImpl<Type> &types) {                                          \
+    return inferBroadcast(context, loc, name, adaptor, types);                 \
+  }
+CNN_BROADCAST_INFERENCE(AddOp, "add")
+CNN_BROADCAST_INFERENCE(SubOp, "sub")
+CNN_BROADCAST_INFERENCE(MulOp, "mul")
+CNN_BROADCAST_INFERENCE(DivOp, "div")
+#undef CNN_BROADCAST_INFERENCE
+
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
+LogicalResult GeluOp::verify() {
+  if (getApproximate() != "none" && getApproximate() != "tanh")
+    return emitOpError() << "approximate must be \"none\" or \"tanh\", got \""
+                         << getApproximate() << "\"";
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  return verifyAxis(*this, getAxis(), getInput());
+}
+
+LogicalResult LogSoftmaxOp::verify() {
+  return verifyAxis(*this, getAxis(), getInput());
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and linear layers
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  Hw stride, dilation;
+  if (failed(pairOf(adaptor.getStride(), "stride", loc, "conv2d", stride)) ||
+      failed(pairOf(adaptor.getDilation(), "dilation", loc, "conv2d", dilation)))
+    return failure();
+  ArrayRef<int64_t> pad = adaptor.getPadding();
+  if (pad.size() != 4)
+    return inferenceError(loc, "conv2d",
+                          "padding must have 4 values [top, left, bottom, "
+                          "right], got " + Twine(pad.size()));
+  return inferred(context, loc, "conv2d",
+                  cnnopt::shapes::conv2d(toShape(adaptor.getInput()),
+                                         toShape(adaptor.getWeight()), stride,
+                                         Pad4{pad[0], pad[1], pad[2], pad[3]},
+                                         dilation, adaptor.getGroups()),
+                  types);
+}
+
+LogicalResult Conv2dOp::verify() {
+  int64_t out = getWeight().getType().getShape()[0];
+  return verifyParamShape(*this, getBias(), "bias", {out});
+}
+
+LogicalResult ConvTranspose2dOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  const char *name = "conv_transpose2d";
+  Hw stride, padding, outputPadding, dilation;
+  if (failed(pairOf(adaptor.getStride(), "stride", loc, name, stride)) ||
+      failed(pairOf(adaptor.getPadding(), "padding", loc, name, padding)) ||
+      failed(pairOf(adaptor.getOutputPadding(), "output_padding", loc, name,
+                    outputPadding)) ||
+      failed(pairOf(adaptor.getDilation(), "dilation", loc, name, dilation)))
+    return failure();
+  return inferred(context, loc, name,
+                  cnnopt::shapes::convTranspose2d(
+                      toShape(adaptor.getInput()), toShape(adaptor.getWeight()),
+                      stride, padding, outputPadding, dilation,
+                      adaptor.getGroups()),
+                  types);
+}
+
+LogicalResult ConvTranspose2dOp::verify() {
+  int64_t out = getWeight().getType().getShape()[1] * getGroups();
+  return verifyParamShape(*this, getBias(), "bias", {out});
+}
+
+LogicalResult LinearOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "linear",
+                  cnnopt::shapes::linear(toShape(adaptor.getInput()),
+                                         toShape(adaptor.getWeight())),
+                  types);
+}
+
+LogicalResult LinearOp::verify() {
+  int64_t out = getWeight().getType().getShape()[0];
+  return verifyParamShape(*this, getBias(), "bias", {out});
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisations
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *context,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "batch_norm",
+                  cnnopt::shapes::batchNorm(toShape(adaptor.getInput())), types);
+}
+
+LogicalResult BatchNormOp::verify() {
+  cnnopt::Shape channels{getInput().getType().getShape()[1]};
+  if (failed(verifyAffinePair(*this, getWeight(), getBias())) ||
+      failed(verifyParamShape(*this, getWeight(), "weight", channels)) ||
+      failed(verifyParamShape(*this, getBias(), "bias", channels)) ||
+      failed(verifyParamShape(*this, getRunningMean(), "running_mean", channels)) ||
+      failed(verifyParamShape(*this, getRunningVar(), "running_var", channels)))
+    return failure();
+  if (getEps().convertToDouble() <= 0.0)
+    return emitOpError("eps must be positive");
+  return success();
+}
+
+LogicalResult GroupNormOp::inferReturnTypes(MLIRContext *context,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "group_norm",
+                  cnnopt::shapes::groupNorm(toShape(adaptor.getInput()),
+                                            adaptor.getGroups()),
+                  types);
+}
+
+LogicalResult GroupNormOp::verify() {
+  cnnopt::Shape channels{getInput().getType().getShape()[1]};
+  if (failed(verifyAffinePair(*this, getWeight(), getBias())) ||
+      failed(verifyParamShape(*this, getWeight(), "weight", channels)) ||
+      failed(verifyParamShape(*this, getBias(), "bias", channels)))
+    return failure();
+  return success();
+}
+
+LogicalResult InstanceNormOp::inferReturnTypes(MLIRContext *context,
+                                               std::optional<Location> loc,
+                                               Adaptor adaptor,
+                                               SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "instance_norm",
+                  cnnopt::shapes::instanceNorm(toShape(adaptor.getInput())),
+                  types);
+}
+
+LogicalResult InstanceNormOp::verify() {
+  cnnopt::Shape channels{getInput().getType().getShape()[1]};
+  if (failed(verifyAffinePair(*this, getWeight(), getBias())) ||
+      failed(verifyParamShape(*this, getWeight(), "weight", channels)) ||
+      failed(verifyParamShape(*this, getBias(), "bias", channels)))
+    return failure();
+  return success();
+}
+
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *context,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "layer_norm",
+                  cnnopt::shapes::layerNorm(toShape(adaptor.getInput()),
+                                            adaptor.getDims()),
+                  types);
+}
+
+LogicalResult LayerNormOp::verify() {
+  cnnopt::Shape input = toShape(getInput());
+  cnnopt::Shape normalized(input.end() - getDims(), input.end());
+  if (failed(verifyAffinePair(*this, getWeight(), getBias())) ||
+      failed(verifyParamShape(*this, getWeight(), "weight", normalized)) ||
+      failed(verifyParamShape(*this, getBias(), "bias", normalized)))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling and resampling
+//===----------------------------------------------------------------------===//
+
+template <typename Adaptor>
+static LogicalResult inferAdaptive(MLIRContext *context,
+                                   std::optional<Location> loc,
+                                   StringRef opName, Adaptor adaptor,
+                                   SmallVectorImpl<Type> &types) {
+  Hw size;
+  if (failed(pairOf(adaptor.getSize(), "size", loc, opName, size)))
+    return failure();
+  return inferred(context, loc, opName,
+                  cnnopt::shapes::adaptivePool2d(toShape(adaptor.getInput()), size),
+                  types);
+}
+
+LogicalResult AdaptiveAvgPool2dOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  return inferAdaptive(context, loc, "adaptive_avg_pool2d", adaptor, types);
+}
+
+LogicalResult AdaptiveMaxPool2dOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  return inferAdaptive(context, loc, "adaptive_max_pool2d", adaptor, types);
+}
+
+LogicalResult AvgPool2dOp::inferReturnTypes(MLIRContext *context,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  const char *name = "avg_pool2d";
+  Hw kernel, stride, padding;
+  if (failed(pairOf(adaptor.getKernel(), "kernel", loc, name, kernel)) ||
+      failed(pairOf(adaptor.getStride(), "stride", loc, name, stride)) ||
+      failed(pairOf(adaptor.getPadding(), "padding", loc, name, padding)))
+    return failure();
+  return inferred(context, loc, name,
+                  cnnopt::shapes::avgPool2d(toShape(adaptor.getInput()), kernel,
+                                            stride, padding,
+                                            adaptor.getCeilMode()),
+                  types);
+}
+
+LogicalResult MaxPool2dOp::inferReturnTypes(MLIRContext *context,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  const char *name = "max_pool2d";
+  Hw kernel, stride, padding, dilation;
+  if (failed(pairOf(adaptor.getKernel(), "kernel", loc, name, kernel)) ||
+      failed(pairOf(adaptor.getStride(), "stride", loc, name, stride)) ||
+      failed(pairOf(adaptor.getPadding(), "padding", loc, name, padding)) ||
+      failed(pairOf(adaptor.getDilation(), "dilation", loc, name, dilation)))
+    return failure();
+  return inferred(context, loc, name,
+                  cnnopt::shapes::maxPool2d(toShape(adaptor.getInput()), kernel,
+                                            stride, padding, dilation,
+                                            adaptor.getCeilMode()),
+                  types);
+}
+
+LogicalResult Upsample2dOp::inferReturnTypes(MLIRContext *context,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "upsample2d",
+                  cnnopt::shapes::upsample2d(toShape(adaptor.getInput()),
+                                             adaptor.getScale()),
+                  types);
+}
+
+LogicalResult Upsample2dOp::verify() {
+  if (getMode() != "nearest" && getMode() != "bilinear")
+    return emitOpError() << "mode must be \"nearest\" or \"bilinear\", got \""
+                         << getMode() << "\"";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation and reductions
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  std::vector<cnnopt::Shape> inputs;
+  for (Value input : adaptor.getInputs())
+    inputs.push_back(toShape(input));
+  return inferred(context, loc, "concat",
+                  cnnopt::shapes::concat(inputs, adaptor.getAxis()), types);
+}
+
+LogicalResult FlattenOp::inferReturnTypes(MLIRContext *context,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "flatten",
+                  cnnopt::shapes::flatten(toShape(adaptor.getInput()),
+                                          adaptor.getStart()),
+                  types);
+}
+
+LogicalResult MeanOp::inferReturnTypes(MLIRContext *context,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  return inferred(context, loc, "mean",
+                  cnnopt::shapes::mean(toShape(adaptor.getInput()),
+                                       {axes.begin(), axes.end()},
+                                       adaptor.getKeepdim()),
+                  types);
+}
+
+LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *context,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> shape = adaptor.getShape();
+  return inferred(context, loc, "reshape",
+                  cnnopt::shapes::reshape(toShape(adaptor.getInput()),
+                                          {shape.begin(), shape.end()}),
+                  types);
+}
+
+//===----------------------------------------------------------------------===//
+// Regularisers
+//===----------------------------------------------------------------------===//
+
+LogicalResult DropoutOp::verify() {
+  return verifyProbability(*this, getP().convertToDouble());
+}
+
+LogicalResult DropBlockOp::verify() {
+  if (getBlockSize() <= 0)
+    return emitOpError() << "block_size=" << getBlockSize()
+                         << " must be positive";
+  return verifyProbability(*this, getP().convertToDouble());
+}
+
+LogicalResult StochasticDepthOp::verify() {
+  return verifyProbability(*this, getP().convertToDouble());
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+LogicalResult CrossEntropyOp::inferReturnTypes(MLIRContext *context,
+                                               std::optional<Location> loc,
+                                               Adaptor adaptor,
+                                               SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "cross_entropy",
+                  cnnopt::shapes::crossEntropy(toShape(adaptor.getLogits()),
+                                               toShape(adaptor.getLabels())),
+                  types);
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  double smoothing = getLabelSmoothing().convertToDouble();
+  if (smoothing < 0.0 || smoothing > 1.0)
+    return emitOpError() << "label_smoothing=" << smoothing
+                         << " must be in [0, 1]";
+  return success();
+}
+
+LogicalResult MseLossOp::inferReturnTypes(MLIRContext *context,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "mse_loss",
+                  cnnopt::shapes::mseLoss(toShape(adaptor.getLhs()),
+                                          toShape(adaptor.getRhs())),
+                  types);
+}
+
+#define GET_OP_CLASSES
+#include "dialect/CnnOps.cpp.inc"

@@ -1,0 +1,20 @@
+//===- CnnOps.h - cnn dialect ops -------------------------------*- C++ -*-===//
+//
+// The generated op classes of the cnn dialect.
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNOPT_DIALECT_CNNOPS_H
+#define CNNOPT_DIALECT_CNNOPS_H
+
+#include "dialect/CnnDialect.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "dialect/CnnOps.h.inc"
+
+#endif // CNNOPT_DIALECT_CNNOPS_H

@@ -1,0 +1,1 @@
+// placeholder: being written by the front-end helper

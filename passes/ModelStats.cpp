@@ -1,0 +1,285 @@
+//===- ModelStats.cpp - Per-layer model statistics ------------------------===//
+//
+// Walks a model function in program order and derives, per cnn op, its
+// parameters, MACs and the receptive field of its output:
+//
+//   RF[n]   = RF[n-1] + (k_eff - 1) * jump[n-1],   k_eff = dilation*(k-1) + 1
+//   jump[n] = jump[n-1] * stride[n]
+//
+// tracked per SSA value along the height axis, so branches (Inception,
+// residual adds) take the largest field among their inputs.
+//===----------------------------------------------------------------------===//
+
+#include "passes/ModelStats.h"
+#include "dialect/CnnOps.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatAdapters.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir;
+
+namespace cnnopt {
+namespace {
+
+struct Field {
+  double rf = 1;
+  double jump = 1;
+};
+
+int64_t numElements(Type type) {
+  auto shaped = cast<ShapedType>(type);
+  return shaped.hasStaticShape() ? shaped.getNumElements() : 0;
+}
+
+/// The element count of one sample of a value (dimension 0 left out).
+int64_t perSample(Value value) {
+  ArrayRef<int64_t> shape = cast<ShapedType>(value.getType()).getShape();
+  int64_t n = 1;
+  for (int64_t d : shape.drop_front())
+    n *= d;
+  return n;
+}
+
+/// Spatial height of a rank-4 value, 1 otherwise.
+int64_t heightOf(Value value) {
+  auto type = cast<ShapedType>(value.getType());
+  return type.getRank() == 4 ? type.getShape()[2] : 1;
+}
+
+std::string nameOf(Operation *op) {
+  if (auto named = dyn_cast<NameLoc>(op->getLoc()))
+    return named.getName().str();
+  return "";
+}
+
+/// Largest window of PyTorch's adaptive pooling along an axis.
+int64_t adaptiveWindow(int64_t in, int64_t out) {
+  int64_t widest = 0;
+  for (int64_t i = 0; i < out; ++i) {
+    int64_t start = (i * in) / out;
+    int64_t end = ((i + 1) * in + out - 1) / out;
+    widest = std::max(widest, end - start);
+  }
+  return widest;
+}
+
+class StatsBuilder {
+public:
+  explicit StatsBuilder(func::FuncOp func) : func(func) {}
+
+  ModelStats build() {
+    ModelStats stats;
+    stats.model = func.getSymName().str();
+    for (BlockArgument arg : func.getArguments()) {
+      fields[arg] = Field{};
+      if (func.getArgAttr(arg.getArgNumber(), kParamAttr))
+        stats.totalParams += numElements(arg.getType());
+    }
+    func.walk([&](Operation *op) {
+      if (op->getDialect() != cnnDialect() || op->getNumResults() != 1)
+        return;
+      LayerStats layer = visit(op);
+      stats.totalMacs += layer.macs;
+      stats.layers.push_back(std::move(layer));
+    });
+    return stats;
+  }
+
+private:
+  Dialect *cnnDialect() {
+    return func->getContext()->getLoadedDialect<cnn::CnnDialect>();
+  }
+
+  bool isParam(Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && arg.getOwner()->getParentOp() == func &&
+           func.getArgAttr(arg.getArgNumber(), kParamAttr);
+  }
+
+  /// The operand with the widest receptive field (activations only).
+  Field widestInput(Operation *op) {
+    Field widest;
+    for (Value operand : op->getOperands()) {
+      if (isParam(operand))
+        continue;
+      Field f = fields.lookup(operand);
+      if (f.rf > widest.rf || (f.rf == widest.rf && f.jump > widest.jump))
+        widest = f;
+    }
+    return widest;
+  }
+
+  static Field window(Field in, int64_t kernel, int64_t stride,
+                      int64_t dilation = 1) {
+    int64_t effective = dilation * (kernel - 1) + 1;
+    return {in.rf + (effective - 1) * in.jump, in.jump * stride};
+  }
+
+  /// An op that mixes every position of its input along the height axis.
+  static Field whole(Field in, int64_t height) {
+    return {in.rf + (height - 1) * in.jump, in.jump * height};
+  }
+
+  LayerStats visit(Operation *op) {
+    LayerStats layer;
+    layer.name = nameOf(op);
+    layer.op = op->getName().stripDialect().str();
+    Value result = op->getResult(0);
+    for (int64_t d : cast<ShapedType>(result.getType()).getShape())
+      layer.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    for (Value operand : op->getOperands())
+      if (isParam(operand))
+        layer.params += numElements(operand.getType());
+
+    Field in = widestInput(op);
+    Field out =
+        llvm::TypeSwitch<Operation *, Field>(op)
+            .Case([&](cnn::Conv2dOp conv) {
+              auto w = conv.getWeight().getType().getShape();
+              layer.macs = perSample(result) * w[1] * w[2] * w[3];
+              return window(in, w[2], conv.getStride()[0],
+                            conv.getDilation()[0]);
+            })
+            .Case([&](cnn::ConvTranspose2dOp conv) {
+              auto w = conv.getWeight().getType().getShape();
+              layer.macs = perSample(conv.getInput()) * w[1] * w[2] * w[3];
+              int64_t stride = conv.getStride()[0];
+              int64_t effective = conv.getDilation()[0] * (w[2] - 1) + 1;
+              // An output sees ceil(k_eff / stride) inputs along an axis.
+              int64_t taps = (effective + stride - 1) / stride;
+              return Field{in.rf + (taps - 1) * in.jump, in.jump / stride};
+            })
+            .Case([&](cnn::LinearOp linear) {
+              auto w = linear.getWeight().getType().getShape();
+              layer.macs = perSample(result) * w[1];
+              return in;
+            })
+            .Case([&](cnn::MaxPool2dOp pool) {
+              return window(in, pool.getKernel()[0], pool.getStride()[0],
+                            pool.getDilation()[0]);
+            })
+            .Case([&](cnn::AvgPool2dOp pool) {
+              return window(in, pool.getKernel()[0], pool.getStride()[0]);
+            })
+            .Case<cnn::AdaptiveAvgPool2dOp, cnn::AdaptiveMaxPool2dOp>(
+                [&](auto pool) {
+                  int64_t h = heightOf(pool.getInput());
+                  int64_t oh = pool.getSize()[0];
+                  Field f = window(in, adaptiveWindow(h, oh), 1);
+                  f.jump = in.jump * double(h) / double(oh);
+                  return f;
+                })
+            .Case([&](cnn::Upsample2dOp up) {
+              double jump = in.jump / double(up.getScale());
+              // Bilinear reads two neighbours along each axis.
+              double rf = up.getMode() == "bilinear" ? in.rf + in.jump : in.rf;
+              return Field{rf, jump};
+            })
+            .Case([&](cnn::FlattenOp flatten) {
+              bool mixesSpatial = flatten.getStart() <= 2 &&
+                                  flatten.getInput().getType().getRank() == 4;
+              return mixesSpatial ? whole(in, heightOf(flatten.getInput())) : in;
+            })
+            .Case([&](cnn::MeanOp mean) {
+              bool mixesHeight = llvm::is_contained(mean.getAxes(), 2) &&
+                                 mean.getInput().getType().getRank() == 4;
+              return mixesHeight ? whole(in, heightOf(mean.getInput())) : in;
+            })
+            .Default([&](Operation *) { return in; });
+    fields[result] = out;
+    layer.rf = out.rf;
+    layer.jump = out.jump;
+    return layer;
+  }
+
+  func::FuncOp func;
+  llvm::DenseMap<Value, Field> fields;
+};
+
+std::string formatShape(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "," : "") + (shape[i] < 0 ? std::string("N") : std::to_string(shape[i]));
+  return s + "]";
+}
+
+/// 1234567 -> "1,234,567"
+std::string withCommas(int64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0)
+      out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+/// Integral values print without a fraction, others with up to 4 digits.
+std::string formatNumber(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    return std::to_string(static_cast<int64_t>(v));
+  return llvm::formatv("{0:f4}", v).str();
+}
+
+} // namespace
+
+ModelStats computeModelStats(func::FuncOp func) {
+  return StatsBuilder(func).build();
+}
+
+void printStatsTable(const ModelStats &stats, llvm::raw_ostream &os) {
+  size_t nameWidth = 5, opWidth = 2, shapeWidth = 5;
+  for (const LayerStats &l : stats.layers) {
+    nameWidth = std::max(nameWidth, l.name.size());
+    opWidth = std::max(opWidth, l.op.size());
+    shapeWidth = std::max(shapeWidth, formatShape(l.shape).size());
+  }
+  auto row = [&](llvm::StringRef name, llvm::StringRef op,
+                 llvm::StringRef shape, llvm::StringRef params,
+                 llvm::StringRef macs, llvm::StringRef rf,
+                 llvm::StringRef jump) {
+    os << llvm::formatv("{0} {1} {2} {3,12} {4,15} {5,6} {6,6}\n",
+                        llvm::fmt_align(name, llvm::AlignStyle::Left, nameWidth),
+                        llvm::fmt_align(op, llvm::AlignStyle::Left, opWidth),
+                        llvm::fmt_align(shape, llvm::AlignStyle::Left, shapeWidth),
+                        params, macs, rf, jump);
+  };
+  os << "model " << stats.model << "\n";
+  row("layer", "op", "shape", "params", "MACs", "RF", "jump");
+  for (const LayerStats &l : stats.layers)
+    row(l.name.empty() ? "-" : l.name, l.op, formatShape(l.shape),
+        withCommas(l.params), withCommas(l.macs), formatNumber(l.rf),
+        formatNumber(l.jump));
+  os << "total params: " << withCommas(stats.totalParams) << "\n";
+  os << "total MACs (per sample): " << withCommas(stats.totalMacs) << "\n";
+}
+
+void printStatsJson(const ModelStats &stats, llvm::raw_ostream &os) {
+  llvm::json::Array layers;
+  for (const LayerStats &l : stats.layers) {
+    llvm::json::Array shape;
+    for (int64_t d : l.shape)
+      shape.push_back(d);
+    layers.push_back(llvm::json::Object{{"name", l.name},
+                                        {"op", l.op},
+                                        {"shape", std::move(shape)},
+                                        {"params", l.params},
+                                        {"macs", l.macs},
+                                        {"rf", l.rf},
+                                        {"jump", l.jump}});
+  }
+  llvm::json::Value root = llvm::json::Object{
+      {"model", stats.model},
+      {"layers", std::move(layers)},
+      {"total_params", stats.totalParams},
+      {"total_macs", stats.totalMacs}};
+  os << llvm::formatv("{0:2}", root) << "\n";
+}
+
+} // namespace cnnopt

@@ -1,0 +1,18 @@
+# The cnnopt lit suite: .mlir tests run through cnnopt-opt, .cnn tests
+# through cnnopt, .test files for anything else (models checked against
+# torchvision).
+import os
+import lit.formats
+
+config.name = "cnnopt"
+config.test_format = lit.formats.ShTest(not lit_config.isWindows)
+config.suffixes = [".mlir", ".cnn", ".test"]
+config.excludes = ["Inputs", "unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.cnnopt_obj_root, "test")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.cnnopt_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+config.substitutions.append(("%models", os.path.join(config.cnnopt_src_root, "models")))
+config.substitutions.append(("%python", config.torch_python))
+config.substitutions.append(("%srcroot", config.cnnopt_src_root))

@@ -1,0 +1,194 @@
+//===- cnnopt.cpp - The cnnopt compiler driver ----------------------------===//
+//
+// Reads a `.cnn` file, elaborates it into the cnn dialect and runs the
+// requested stage:
+//
+//   cnnopt model.cnn --emit=mlir          the module (every model)
+//   cnnopt model.cnn --print-params       state_dict keys and shapes
+//   cnnopt model.cnn --print-stats [--json]
+//
+// Errors are printed as `file:line:col: error: ...` and exit with code 1.
+//===----------------------------------------------------------------------===//
+
+#include "codegen/HalideTarget.h"
+#include "dialect/CnnDialect.h"
+#include "frontend/Frontend.h"
+#include "frontend/MLIRGen.h"
+#include "passes/ModelStats.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("cnnopt options");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.cnn>"),
+                               cl::Required, cl::cat(category));
+
+cl::opt<std::string> modelName(
+    "model", cl::desc("The model to use when the file defines several"),
+    cl::value_desc("name"), cl::cat(category));
+
+enum class Emit { None, Mlir };
+cl::opt<Emit> emit("emit", cl::desc("Output to produce"), cl::init(Emit::None),
+                   cl::values(clEnumValN(Emit::Mlir, "mlir",
+                                         "the cnn dialect module (all models)")),
+                   cl::cat(category));
+
+cl::opt<bool> printStats(
+    "print-stats",
+    cl::desc("Per-layer shape, parameters, MACs and receptive field"),
+    cl::cat(category));
+
+cl::opt<bool> json("json", cl::desc("With --print-stats: print JSON"),
+                   cl::cat(category));
+
+cl::opt<bool> printParams(
+    "print-params", cl::desc("List state_dict names and shapes in order"),
+    cl::cat(category));
+
+cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("Override an input's non-batch dimensions, e.g. x=3,64,64 "
+             "(to run large models at a small size)"),
+    cl::value_desc("name=d1,d2,..."), cl::cat(category));
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "cnnopt: error: " << message << "\n";
+  return 1;
+}
+
+/// Parses the --input-shape options into `options`.
+bool parseShapeOverrides(cnnopt::FrontendOptions &options) {
+  for (const std::string &spec : inputShapes) {
+    auto [name, dims] = llvm::StringRef(spec).split('=');
+    if (name.empty() || dims.empty()) {
+      fail("--input-shape expects name=d1,d2,..., got '" + spec + "'");
+      return false;
+    }
+    cnnopt::Shape shape;
+    llvm::SmallVector<llvm::StringRef> parts;
+    dims.split(parts, ',');
+    for (llvm::StringRef part : parts) {
+      int64_t d;
+      if (part.trim().getAsInteger(10, d) || d <= 0) {
+        fail("--input-shape: '" + part + "' is not a positive integer");
+        return false;
+      }
+      shape.push_back(d);
+    }
+    options.inputShapeOverrides[name.str()] = shape;
+  }
+  return true;
+}
+
+/// The model the command applies to: --model, or the only one in the file.
+const cnnopt::ModelGraph *selectModel(const cnnopt::Program &program) {
+  std::vector<std::string> names;
+  for (const cnnopt::ModelGraph &graph : program.models) {
+    if (graph.name == modelName)
+      return &graph;
+    names.push_back(graph.name);
+  }
+  std::string list = llvm::join(names, ", ");
+  if (!modelName.empty())
+    fail("no model named '" + modelName + "' in " + inputFile +
+         " (it defines: " + list + ")");
+  else if (program.models.size() == 1)
+    return &program.models.front();
+  else
+    fail(inputFile + " defines several models (" + list +
+         "); choose one with --model");
+  return nullptr;
+}
+
+void printParamList(mlir::func::FuncOp func) {
+  int64_t total = 0;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    auto param = func.getArgAttrOfType<mlir::StringAttr>(i, cnnopt::kParamAttr);
+    auto buffer = func.getArgAttrOfType<mlir::StringAttr>(i, cnnopt::kBufferAttr);
+    if (!param && !buffer)
+      continue;
+    auto type = llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[i]);
+    llvm::outs() << (param ? param : buffer).getValue() << " [";
+    llvm::interleaveComma(type.getShape(), llvm::outs());
+    llvm::outs() << "]\n";
+    if (param)
+      total += type.getNumElements();
+  }
+  llvm::outs() << "total parameters: " << total << "\n";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::AddExtraVersionPrinter([](llvm::raw_ostream &os) {
+    os << "cnnopt: Halide host target " << cnnopt::codegen::hostTargetString()
+       << "\n";
+  });
+  cl::ParseCommandLineOptions(argc, argv, "cnnopt: a compiler for CNN models\n");
+
+  cnnopt::FrontendOptions options;
+  if (!parseShapeOverrides(options))
+    return 1;
+
+  std::string errorMessage;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      mlir::openInputFile(inputFile, &errorMessage);
+  if (!file)
+    return fail(errorMessage);
+
+  cnnopt::DiagnosticSink diags;
+  std::optional<cnnopt::Program> program =
+      cnnopt::compileSource(file->getBuffer(), inputFile, diags, options);
+  if (!program) {
+    for (const cnnopt::Diagnostic &d : diags.all())
+      llvm::errs() << cnnopt::DiagnosticSink::format(d) << "\n";
+    return 1;
+  }
+
+  // Verifier errors (a disagreement inside the compiler) carry .cnn locations.
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  mlir::MLIRContext context;
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      cnnopt::buildModule(context, *program);
+  if (!module)
+    return 1;
+
+  if (emit == Emit::Mlir) {
+    module->print(llvm::outs());
+    llvm::outs() << "\n";
+  }
+  if (!printStats && !printParams)
+    return 0;
+
+  const cnnopt::ModelGraph *model = selectModel(*program);
+  if (!model)
+    return 1;
+  auto func = module->lookupSymbol<mlir::func::FuncOp>(model->name);
+  if (printParams)
+    printParamList(func);
+  if (printStats) {
+    cnnopt::ModelStats stats = cnnopt::computeModelStats(func);
+    if (json)
+      cnnopt::printStatsJson(stats, llvm::outs());
+    else
+      cnnopt::printStatsTable(stats, llvm::outs());
+  }
+  return 0;
+}
