@@ -11,6 +11,8 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <cstdio>
+
 using namespace mlir;
 using namespace mlir::cnn;
 using cnnopt::shapes::Hw;
@@ -84,9 +86,16 @@ LogicalResult verifyAffinePair(Operation *op, Value weight, Value bias) {
   return success();
 }
 
+/// Shortest round-trip form of a double ("1.5", "0.001").
+std::string shortest(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%g", value);
+  return buffer;
+}
+
 LogicalResult verifyProbability(Operation *op, double p) {
   if (p < 0.0 || p >= 1.0)
-    return op->emitOpError() << "p=" << p << " must be in [0, 1)";
+    return op->emitOpError() << "p=" << shortest(p) << " must be in [0, 1)";
   return success();
 }
 
@@ -463,7 +472,7 @@ LogicalResult CrossEntropyOp::inferReturnTypes(MLIRContext *context,
 LogicalResult CrossEntropyOp::verify() {
   double smoothing = getLabelSmoothing().convertToDouble();
   if (smoothing < 0.0 || smoothing > 1.0)
-    return emitOpError() << "label_smoothing=" << smoothing
+    return emitOpError() << "label_smoothing=" << shortest(smoothing)
                          << " must be in [0, 1]";
   return success();
 }

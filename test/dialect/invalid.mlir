@@ -1,0 +1,183 @@
+// RUN: cnnopt-opt %s --split-input-file --verify-diagnostics
+// Every verifier and shape rule of the dialect rejects bad IR with a message
+// that names the shapes involved.
+
+func.func @conv_groups(%x: tensor<1x3x8x8xf32>, %w: tensor<4x1x3x3xf32>) {
+  // expected-error @+2 {{'cnn.conv2d' op input has 3 channels, not divisible by groups=2}}
+  // expected-error @+1 {{'cnn.conv2d' op failed to infer returned types}}
+  %0 = cnn.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 2 : i64} : (tensor<1x3x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_weight(%x: tensor<1x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+2 {{'cnn.conv2d' op weight [4,2,3,3] with groups=1 expects 2 input channels, input is [1,3,8,8]}}
+  // expected-error @+1 {{'cnn.conv2d' op failed to infer returned types}}
+  %0 = cnn.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_window(%x: tensor<1x3x2x2xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+2 {{'cnn.conv2d' op window [3, 3] is larger than the padded input [2, 2] of input [1,3,2,2]}}
+  // expected-error @+1 {{'cnn.conv2d' op failed to infer returned types}}
+  %0 = cnn.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x3x2x2xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x1x1xf32>
+  return
+}
+
+// -----
+
+func.func @conv_padding_length(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+2 {{'cnn.conv2d' op padding must have 4 values [top, left, bottom, right], got 2}}
+  // expected-error @+1 {{'cnn.conv2d' op failed to infer returned types}}
+  %0 = cnn.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv_bias(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<5xf32>) {
+  // expected-error @+1 {{'cnn.conv2d' op bias has shape [5], expected [4]}}
+  %0 = cnn.conv2d %x, %w, %b {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<5xf32>) -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @wrong_result(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+2 {{'cnn.conv2d' op inferred type(s) 'tensor<1x4x6x6xf32>' are incompatible with return type(s) of operation 'tensor<1x4x8x8xf32>'}}
+  // expected-error @+1 {{'cnn.conv2d' op failed to infer returned types}}
+  %0 = cnn.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_output_padding(%x: tensor<1x3x8x8xf32>, %w: tensor<3x4x3x3xf32>) {
+  // expected-error @+2 {{'cnn.conv_transpose2d' op output_padding [2, 2] must be smaller than stride [2, 2] or dilation [1, 1]}}
+  // expected-error @+1 {{'cnn.conv_transpose2d' op failed to infer returned types}}
+  %0 = cnn.conv_transpose2d %x, %w {stride = array<i64: 2, 2>, padding = array<i64: 0, 0>, output_padding = array<i64: 2, 2>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<3x4x3x3xf32>) -> tensor<1x4x19x19xf32>
+  return
+}
+
+// -----
+
+func.func @linear_features(%x: tensor<?x10xf32>, %w: tensor<4x12xf32>) {
+  // expected-error @+2 {{'cnn.linear' op input [N,10] has 10 features, weight [4,12] expects 12}}
+  // expected-error @+1 {{'cnn.linear' op failed to infer returned types}}
+  %0 = cnn.linear %x, %w : (tensor<?x10xf32>, tensor<4x12xf32>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @bn_stats(%x: tensor<?x8x4x4xf32>, %m: tensor<4xf32>) {
+  // expected-error @+1 {{'cnn.batch_norm' op running_mean has shape [4], expected [8]}}
+  %0 = cnn.batch_norm %x stats(%m, %m) {eps = 1.0e-05 : f64, momentum = 0.1 : f64} : (tensor<?x8x4x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x8x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @group_norm_groups(%x: tensor<2x6x4x4xf32>) {
+  // expected-error @+2 {{'cnn.group_norm' op input has 6 channels, not divisible by groups=4}}
+  // expected-error @+1 {{'cnn.group_norm' op failed to infer returned types}}
+  %0 = cnn.group_norm %x {groups = 4 : i64, eps = 1.0e-05 : f64} : (tensor<2x6x4x4xf32>) -> tensor<2x6x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_dims(%x: tensor<2x6x4x4xf32>) {
+  // expected-error @+2 {{'cnn.layer_norm' op dims=4 must be between 1 and 3 for input [2,6,4,4]}}
+  // expected-error @+1 {{'cnn.layer_norm' op failed to infer returned types}}
+  %0 = cnn.layer_norm %x {dims = 4 : i64, eps = 1.0e-05 : f64} : (tensor<2x6x4x4xf32>) -> tensor<2x6x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_padding(%x: tensor<1x3x8x8xf32>) {
+  // expected-error @+2 {{'cnn.max_pool2d' op padding [2, 2] must be at most half of kernel [3, 3]}}
+  // expected-error @+1 {{'cnn.max_pool2d' op failed to infer returned types}}
+  %0 = cnn.max_pool2d %x {kernel = array<i64: 3, 3>, stride = array<i64: 1, 1>, padding = array<i64: 2, 2>, dilation = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32>
+  return
+}
+
+// -----
+
+func.func @upsample_mode(%x: tensor<1x3x8x8xf32>) {
+  // expected-error @+1 {{'cnn.upsample2d' op mode must be "nearest" or "bilinear", got "bicubic"}}
+  %0 = cnn.upsample2d %x {scale = 2 : i64, mode = "bicubic"} : (tensor<1x3x8x8xf32>) -> tensor<1x3x16x16xf32>
+  return
+}
+
+// -----
+
+func.func @concat_mismatch(%a: tensor<?x64x16x16xf32>, %b: tensor<?x32x8x8xf32>) {
+  // expected-error @+2 {{'cnn.concat' op along axis 1: shapes [N,64,16,16] and [N,32,8,8] differ in axis 2}}
+  // expected-error @+1 {{'cnn.concat' op failed to infer returned types}}
+  %0 = cnn.concat %a, %b {axis = 1 : i64} : (tensor<?x64x16x16xf32>, tensor<?x32x8x8xf32>) -> tensor<?x96x16x16xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast_mismatch(%a: tensor<?x4x8x8xf32>, %b: tensor<?x3x1x1xf32>) {
+  // expected-error @+2 {{'cnn.add' op shapes [N,4,8,8] and [N,3,1,1] cannot be broadcast together}}
+  // expected-error @+1 {{'cnn.add' op failed to infer returned types}}
+  %0 = cnn.add %a, %b : (tensor<?x4x8x8xf32>, tensor<?x3x1x1xf32>) -> tensor<?x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_batch(%x: tensor<?x48xf32>) {
+  // expected-error @+2 {{'cnn.reshape' op input [N,48] has a run-time batch, so the -1 must be in position 0 of [4,-1]}}
+  // expected-error @+1 {{'cnn.reshape' op failed to infer returned types}}
+  %0 = cnn.reshape %x {shape = array<i64: 4, -1>} : (tensor<?x48xf32>) -> tensor<4x12xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_axis(%x: tensor<?x10xf32>) {
+  // expected-error @+1 {{'cnn.softmax' op axis 2 is out of range for rank 2}}
+  %0 = cnn.softmax %x {axis = 2 : i64} : tensor<?x10xf32>
+  return
+}
+
+// -----
+
+func.func @gelu_mode(%x: tensor<?x10xf32>) {
+  // expected-error @+1 {{'cnn.gelu' op approximate must be "none" or "tanh", got "fast"}}
+  %0 = cnn.gelu %x {approximate = "fast"} : tensor<?x10xf32>
+  return
+}
+
+// -----
+
+func.func @dropout_p(%x: tensor<?x10xf32>) {
+  // expected-error @+1 {{'cnn.dropout' op p=1.5 must be in [0, 1)}}
+  %0 = cnn.dropout %x {p = 1.5 : f64} : tensor<?x10xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_labels(%l: tensor<?x10xf32>, %y: tensor<?x2xi32>) {
+  // expected-error @+2 {{'cnn.cross_entropy' op labels [N,2] must be [N] for logits [N,10]}}
+  // expected-error @+1 {{'cnn.cross_entropy' op failed to infer returned types}}
+  %0 = cnn.cross_entropy %l, %y {label_smoothing = 0.0 : f64} : (tensor<?x10xf32>, tensor<?x2xi32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @relu_int(%x: tensor<4xi32>) {
+  // expected-error @+1 {{'cnn.relu' op operand #0 must be ranked tensor of 32-bit float values}}
+  %0 = cnn.relu %x : tensor<4xi32>
+  return
+}
