@@ -35,13 +35,13 @@ public:
       : context(context), builder(&context) {}
 
   OwningOpRef<ModuleOp> build(const Program &program) {
-    auto module = ModuleOp::create(builder.getUnknownLoc());
+    OwningOpRef<ModuleOp> module = ModuleOp::create(builder.getUnknownLoc());
     builder.setInsertionPointToEnd(module->getBody());
     for (const ModelGraph &graph : program.models)
       buildFunction(graph);
     for (const ModelGraph &graph : program.trains)
       buildFunction(graph);
-    if (failed(verify(*module)))
+    if (failed(verify(module->getOperation())))
       return nullptr;
     return module;
   }
