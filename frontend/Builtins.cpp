@@ -31,7 +31,7 @@ std::string fmtFloat(double v) {
   return buf;
 }
 
-/// An int or a pair as written back to the user: `2` or `[2, 3]`.
+/// A value as written back to the user: `2`, `1.5`, `"same"`, `[2, 3]`.
 std::string fmtArg(const Value &v) {
   if (v.kind == Value::Kind::Int)
     return std::to_string(v.i);
@@ -49,6 +49,15 @@ std::string fmtShape(const OpCall &c, const Shape &s) {
   return shapes::format(s, c.batchName);
 }
 
+/// A bound int-or-pair argument: a pair of equal entries prints as the int
+/// it was usually written as.
+std::string fmtPair(const Value &v) {
+  if (v.kind == Value::Kind::Ints && v.ints.size() == 2 &&
+      v.ints[0] == v.ints[1])
+    return std::to_string(v.ints[0]);
+  return fmtArg(v);
+}
+
 Hw hw(const OpCall &c, size_t k) { return {c.v(k).ints[0], c.v(k).ints[1]}; }
 std::vector<int64_t> pairAttr(const OpCall &c, size_t k) {
   return {c.v(k).ints[0], c.v(k).ints[1]};
@@ -63,7 +72,7 @@ bool positive(OpCall &c, size_t k) {
                               [](int64_t x) { return x > 0; });
   if (!ok)
     return c.failArg(k, c.info->params[k].name + " must be positive, got " +
-                            fmtArg(v));
+                            fmtPair(v));
   return true;
 }
 
@@ -76,7 +85,7 @@ bool nonNegative(OpCall &c, size_t k) {
                               [](int64_t x) { return x >= 0; });
   if (!ok)
     return c.failArg(k, c.info->params[k].name +
-                            " must not be negative, got " + fmtArg(v));
+                            " must not be negative, got " + fmtPair(v));
   return true;
 }
 
@@ -111,8 +120,7 @@ bool take(OpCall &c, const shapes::ShapeOr &r) {
 bool need4d(OpCall &c, size_t k, int64_t &channels) {
   const Shape &s = c.shape(k);
   if (s.size() != 4)
-    return c.failArg(k, "expects a 4-d input [N, C, H, W], got " +
-                            fmtShape(c, s));
+    return c.fail("input must have rank 4, got " + fmtShape(c, s));
   channels = s[1];
   return true;
 }
@@ -153,7 +161,7 @@ bool buildConv2d(OpCall &c) {
     if (c.s(Padding) == "same") {
       if (stride.h != 1 || stride.w != 1)
         return c.failArg(Padding, "padding=\"same\" needs stride 1, got " +
-                                      fmtArg(c.v(Stride)));
+                                      fmtPair(c.v(Stride)));
       pad = shapes::samePadding(kernel, dilation);
     } else if (c.s(Padding) != "valid") {
       return c.failArg(Padding, "unknown padding \"" + c.s(Padding) +
@@ -166,12 +174,6 @@ bool buildConv2d(OpCall &c) {
     Hw p = hw(c, Padding);
     pad = Pad4{p.h, p.w, p.h, p.w};
   }
-  if (channels % groups != 0)
-    return c.fail("input has " + std::to_string(channels) +
-                  " channels, not divisible by groups=" + std::to_string(groups));
-  if (out % groups != 0)
-    return c.fail("out=" + std::to_string(out) +
-                  " is not divisible by groups=" + std::to_string(groups));
   Shape weight = shapes::conv2dWeight(channels, out, kernel, groups);
   if (!take(c, shapes::conv2d(c.shape(X), weight, stride, pad, dilation,
                               groups)))
@@ -198,18 +200,11 @@ bool buildConvTranspose2d(OpCall &c) {
     return false;
   Hw stride = hw(c, Stride), dilation = hw(c, Dilation),
      outPad = hw(c, OutputPadding);
-  if ((outPad.h >= stride.h && outPad.h >= dilation.h) ||
-      (outPad.w >= stride.w && outPad.w >= dilation.w))
-    return c.failArg(OutputPadding,
-                     "output_padding " + fmtArg(c.v(OutputPadding)) +
-                         " must be smaller than either stride or dilation");
   int64_t groups = c.i(Groups), out = c.i(Out);
-  if (channels % groups != 0)
-    return c.fail("input has " + std::to_string(channels) +
-                  " channels, not divisible by groups=" + std::to_string(groups));
+  // The weight [in, out/groups, kh, kw] cannot tell a truncated out.
   if (out % groups != 0)
-    return c.fail("out=" + std::to_string(out) +
-                  " is not divisible by groups=" + std::to_string(groups));
+    return c.fail("output channels " + std::to_string(out) +
+                  " not divisible by groups=" + std::to_string(groups));
   Shape weight =
       shapes::convTranspose2dWeight(channels, out, hw(c, Kernel), groups);
   if (!take(c, shapes::convTranspose2d(c.shape(X), weight, stride,
@@ -233,8 +228,8 @@ bool buildLinear(OpCall &c) {
   if (!positive(c, Out))
     return false;
   const Shape &s = c.shape(X);
-  if (s.empty() || s.back() == kDynamic)
-    return c.failArg(X, "expects an input [N, features], got " + fmtShape(c, s));
+  if (s.size() < 2 || s.back() == kDynamic)
+    return c.fail("input must have rank 2 or more, got " + fmtShape(c, s));
   Shape weight = {c.i(Out), s.back()};
   if (!take(c, shapes::linear(s, weight)))
     return false;
@@ -249,14 +244,13 @@ bool buildBatchNorm(OpCall &c) {
   enum { X, Eps, Momentum, Affine };
   if (!nonNegativeFloat(c, Eps) || !inRange(c, Momentum, 0, 1, true))
     return false;
-  shapes::ShapeOr r = shapes::batchNorm(c.shape(X));
-  if (!r.ok())
-    return c.fail(r.error);
-  c.result = c.shape(X);
+  if (!take(c, shapes::batchNorm(c.shape(X))))
+    return false;
+  Shape perChannel = {c.shape(X)[1]};
   c.operands = {c.tensor(X)};
-  affineParams(c, r.shape, c.b(Affine));
-  c.params.push_back({"running_mean", r.shape, DType::F32, false});
-  c.params.push_back({"running_var", r.shape, DType::F32, false});
+  affineParams(c, perChannel, c.b(Affine));
+  c.params.push_back({"running_mean", perChannel, DType::F32, false});
+  c.params.push_back({"running_var", perChannel, DType::F32, false});
   c.params.push_back({"num_batches_tracked", {}, DType::I64, false, false});
   c.attrs["eps"] = c.f(Eps);
   c.attrs["momentum"] = c.f(Momentum);
@@ -268,12 +262,12 @@ bool buildLayerNorm(OpCall &c) {
   enum { X, Dims, Eps, Affine };
   if (!positive(c, Dims) || !nonNegativeFloat(c, Eps))
     return false;
-  shapes::ShapeOr r = shapes::layerNorm(c.shape(X), c.i(Dims));
-  if (!r.ok())
-    return c.fail(r.error);
-  c.result = c.shape(X);
+  if (!take(c, shapes::layerNorm(c.shape(X), c.i(Dims))))
+    return false;
+  const Shape &s = c.shape(X);
+  Shape normalized(s.end() - c.i(Dims), s.end());
   c.operands = {c.tensor(X)};
-  affineParams(c, r.shape, c.b(Affine));
+  affineParams(c, normalized, c.b(Affine));
   c.attrs["dims"] = c.i(Dims);
   c.attrs["eps"] = c.f(Eps);
   c.attrs["affine"] = c.b(Affine);
@@ -284,12 +278,10 @@ bool buildGroupNorm(OpCall &c) {
   enum { X, Groups, Eps, Affine };
   if (!positive(c, Groups) || !nonNegativeFloat(c, Eps))
     return false;
-  shapes::ShapeOr r = shapes::groupNorm(c.shape(X), c.i(Groups));
-  if (!r.ok())
-    return c.fail(r.error);
-  c.result = c.shape(X);
+  if (!take(c, shapes::groupNorm(c.shape(X), c.i(Groups))))
+    return false;
   c.operands = {c.tensor(X)};
-  affineParams(c, r.shape, c.b(Affine));
+  affineParams(c, {c.shape(X)[1]}, c.b(Affine));
   c.attrs["groups"] = c.i(Groups);
   c.attrs["eps"] = c.f(Eps);
   c.attrs["affine"] = c.b(Affine);
@@ -300,12 +292,10 @@ bool buildInstanceNorm(OpCall &c) {
   enum { X, Eps, Affine };
   if (!nonNegativeFloat(c, Eps))
     return false;
-  shapes::ShapeOr r = shapes::instanceNorm(c.shape(X));
-  if (!r.ok())
-    return c.fail(r.error);
-  c.result = c.shape(X);
+  if (!take(c, shapes::instanceNorm(c.shape(X))))
+    return false;
   c.operands = {c.tensor(X)};
-  affineParams(c, r.shape, c.b(Affine));
+  affineParams(c, {c.shape(X)[1]}, c.b(Affine));
   c.attrs["eps"] = c.f(Eps);
   c.attrs["affine"] = c.b(Affine);
   return true;
@@ -357,10 +347,6 @@ bool poolCommon(OpCall &c, Hw &kernel, Hw &stride, Hw &padding) {
   kernel = hw(c, Kernel);
   stride = c.has(Stride) ? hw(c, Stride) : kernel;
   padding = hw(c, Padding);
-  if (padding.h > kernel.h / 2 || padding.w > kernel.w / 2)
-    return c.failArg(Padding, "padding " + fmtArg(c.v(Padding)) +
-                                  " must be at most half the kernel " +
-                                  fmtArg(c.v(Kernel)));
   c.operands = {c.tensor(X)};
   c.attrs["kernel"] = std::vector<int64_t>{kernel.h, kernel.w};
   c.attrs["stride"] = std::vector<int64_t>{stride.h, stride.w};

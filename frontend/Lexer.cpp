@@ -329,7 +329,8 @@ std::optional<std::vector<Token>> Scanner::run() {
       while (isIdentChar(peek()))
         advance();
       std::string text(src.substr(start, pos - start));
-      push(keywordKind(text), std::move(text), l, c);
+      TokenKind kind = keywordKind(text);
+      push(kind, std::move(text), l, c);
       continue;
     }
     bool ok;

@@ -16,7 +16,7 @@ std::string cnnopt::describeValue(const Value &value,
     if (value.tensor >= 0 && size_t(value.tensor) < values.size() &&
         values[value.tensor].dtype == DType::I32)
       return "an i32 tensor";
-    return "a tensor";
+    return "an f32 tensor";
   case Value::Kind::Int: return "an int";
   case Value::Kind::Float: return "a float";
   case Value::Kind::Bool: return "a bool";

@@ -13,6 +13,7 @@ config.test_exec_root = os.path.join(config.cnnopt_obj_root, "test")
 
 config.environment["PATH"] = os.pathsep.join(
     [config.cnnopt_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+config.substitutions.append(("%cnnopt_bin", os.path.join(config.cnnopt_tools_dir, "cnnopt")))
 config.substitutions.append(("%models", os.path.join(config.cnnopt_src_root, "models")))
 config.substitutions.append(("%python", config.torch_python))
 config.substitutions.append(("%srcroot", config.cnnopt_src_root))

@@ -17,6 +17,7 @@
 #include "passes/ModelStats.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
 
@@ -134,6 +135,9 @@ void printParamList(mlir::func::FuncOp func) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // --mlir-print-debuginfo and friends, for tests that check locations.
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
   cl::HideUnrelatedOptions(category);
   cl::AddExtraVersionPrinter([](llvm::raw_ostream &os) {
     os << "cnnopt: Halide host target " << cnnopt::codegen::hostTargetString()
@@ -171,7 +175,7 @@ int main(int argc, char **argv) {
     return 1;
 
   if (emit == Emit::Mlir) {
-    module->print(llvm::outs());
+    module->print(llvm::outs(), mlir::OpPrintingFlags());
     llvm::outs() << "\n";
   }
   if (!printStats && !printParams)

@@ -1,0 +1,97 @@
+//===- ElabGraph.cpp - Graph building and scope names ---------------------===//
+//
+// Appends values and nodes to the graph being elaborated (bounded by
+// kMaxNodes), and implements the `state_dict` naming rules of DSL.md: `{v}`
+// substitution in `name=`, `_1`, `_2`, ... for automatic duplicates (skipping
+// taken names), and an error for an explicit duplicate.
+//===----------------------------------------------------------------------===//
+
+#include "frontend/Elaborator.h"
+
+using namespace cnnopt;
+using namespace cnnopt::ast;
+
+int Elaborator::addValue(DType dtype, Shape shape) {
+  cur->graph.values.push_back(TensorType{dtype, std::move(shape)});
+  return int(cur->graph.values.size() - 1);
+}
+
+bool Elaborator::addNode(GraphNode node, Loc at) {
+  if (cur->graph.nodes.size() >= kMaxNodes)
+    return reporter.error(at, "model has more than " +
+                                  std::to_string(kMaxNodes) +
+                                  " ops (is a loop too long?)");
+  node.loc = reporter.toSource(at);
+  cur->graph.nodes.push_back(std::move(node));
+  return true;
+}
+
+int Elaborator::constantNode(double value, Loc at) {
+  GraphNode node;
+  node.op = "constant";
+  node.attrs["value"] = value;
+  node.result = addValue(DType::F32, {});
+  node.name = "constant";
+  int id = node.result;
+  return addNode(std::move(node), at) ? id : -1;
+}
+
+bool Elaborator::expandName(const std::string &callee,
+                            const BoundArg &nameArg, Frame &frame,
+                            std::string &out) {
+  const std::string &tmpl = nameArg.value.s;
+  const std::string prefix = callee + ": name \"" + tmpl + "\": ";
+  out.clear();
+  for (size_t k = 0; k < tmpl.size(); ++k) {
+    char c = tmpl[k];
+    if (c == '}')
+      return reporter.error(nameArg.loc, prefix + "'}' without '{'");
+    if (c != '{') {
+      out.push_back(c);
+      continue;
+    }
+    size_t close = tmpl.find('}', k);
+    if (close == std::string::npos)
+      return reporter.error(nameArg.loc, prefix + "'{' without '}'");
+    std::string var = tmpl.substr(k + 1, close - k - 1);
+    auto it = frame.vars.find(var);
+    if (it == frame.vars.end())
+      return reporter.error(nameArg.loc, prefix + "'" + var +
+                                             "' used before it is defined");
+    if (it->second.kind != Value::Kind::Int)
+      return reporter.error(nameArg.loc,
+                            prefix + "'{" + var + "}' must name an int, got " +
+                                describeValue(it->second, cur->graph.values));
+    out += std::to_string(it->second.i);
+    k = close;
+  }
+  if (out.empty() || out.front() == '.' || out.back() == '.' ||
+      out.find("..") != std::string::npos)
+    return reporter.error(nameArg.loc, prefix + "a scope name needs a "
+                                                "non-empty part between dots");
+  return true;
+}
+
+std::string Elaborator::dedupScope(const std::string &full) const {
+  if (!cur->scopes.count(full))
+    return full;
+  for (size_t k = 1;; ++k) {
+    std::string candidate = full + "_" + std::to_string(k);
+    if (!cur->scopes.count(candidate))
+      return candidate;
+  }
+}
+
+bool Elaborator::claimScope(const std::string &full, bool isExplicit, Loc at) {
+  auto it = cur->scopes.find(full);
+  if (it != cur->scopes.end()) {
+    if (isExplicit)
+      return reporter.error(at, "scope '" + full + "' is used twice (first at " +
+                                    std::to_string(it->second.line) + ":" +
+                                    std::to_string(it->second.col) + ")");
+    // Automatic names were deduplicated before; nothing to do.
+    return true;
+  }
+  cur->scopes[full] = at;
+  return true;
+}
