@@ -163,6 +163,11 @@ private:
       if (info && llvm::is_contained(info->getAttributeNames(),
                                      builder.getStringAttr(name)))
         state.addAttribute(name, attrOf(value));
+    // A train function runs batch_norm and the regularisers in training mode.
+    StringAttr training = builder.getStringAttr("training");
+    if (graph.isTrain && info &&
+        llvm::is_contained(info->getAttributeNames(), training))
+      state.addAttribute(training, builder.getUnitAttr());
     if (hasAffineSegments(node.op)) {
       // [input, weight?, bias?, then batch_norm's running_mean, running_var]
       int32_t affine = node.op == "batch_norm" ? node.operands.size() == 5
