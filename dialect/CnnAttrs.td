@@ -23,4 +23,21 @@ def Cnn_ConvAlgorithm : I32EnumAttr<"ConvAlgorithm", "convolution algorithm", [
 
 def Cnn_ConvAlgorithmAttr : EnumAttr<Cnn_Dialect, Cnn_ConvAlgorithm, "algorithm">;
 
+/// The activation a fused op applies last.
+def Cnn_Activation : I32EnumAttr<"Activation", "fused activation", [
+    I32EnumAttrCase<"none", 0>,
+    I32EnumAttrCase<"relu", 1>,
+    I32EnumAttrCase<"relu6", 2>,
+    I32EnumAttrCase<"sigmoid", 3>,
+    I32EnumAttrCase<"tanh", 4>,
+    I32EnumAttrCase<"silu", 5>,
+    I32EnumAttrCase<"hardswish", 6>,
+    I32EnumAttrCase<"hardsigmoid", 7>
+  ]> {
+  let cppNamespace = "::mlir::cnn";
+  let genSpecializedAttr = 0;
+}
+
+def Cnn_ActivationAttr : EnumAttr<Cnn_Dialect, Cnn_Activation, "activation">;
+
 #endif // CNN_ATTRS

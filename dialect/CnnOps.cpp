@@ -79,10 +79,11 @@ LogicalResult verifyParamShape(Operation *op, Value param, StringRef role,
                            << cnnopt::shapes::format(expected);
 }
 
-/// Checks that weight and bias of a normalisation come together.
-LogicalResult verifyAffinePair(Operation *op, Value weight, Value bias) {
-  if (static_cast<bool>(weight) != static_cast<bool>(bias))
-    return op->emitOpError("needs both weight and bias, or neither");
+/// Checks that the scale and shift of an affine epilogue (a normalisation's
+/// weight and bias) come together.
+LogicalResult verifyAffinePair(Operation *op, Value scale, Value shift) {
+  if (static_cast<bool>(scale) != static_cast<bool>(shift))
+    return op->emitOpError("needs both affine operands, or neither");
   return success();
 }
 
@@ -160,25 +161,52 @@ LogicalResult LogSoftmaxOp::verify() {
 // Convolution and linear layers
 //===----------------------------------------------------------------------===//
 
-LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *context,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &types) {
+/// Shared by conv2d and fused_conv2d, whose conv attributes are the same.
+template <typename Adaptor>
+static LogicalResult inferConv2d(MLIRContext *context,
+                                 std::optional<Location> loc, StringRef opName,
+                                 Adaptor adaptor, SmallVectorImpl<Type> &types) {
   Hw stride, dilation;
-  if (failed(pairOf(adaptor.getStride(), "stride", loc, "conv2d", stride)) ||
-      failed(pairOf(adaptor.getDilation(), "dilation", loc, "conv2d", dilation)))
+  if (failed(pairOf(adaptor.getStride(), "stride", loc, opName, stride)) ||
+      failed(pairOf(adaptor.getDilation(), "dilation", loc, opName, dilation)))
     return failure();
   ArrayRef<int64_t> pad = adaptor.getPadding();
   if (pad.size() != 4)
-    return inferenceError(loc, "conv2d",
+    return inferenceError(loc, opName,
                           "padding must have 4 values [top, left, bottom, "
                           "right], got " + Twine(pad.size()));
-  return inferred(context, loc, "conv2d",
+  return inferred(context, loc, opName,
                   cnnopt::shapes::conv2d(toShape(adaptor.getInput()),
                                          toShape(adaptor.getWeight()), stride,
                                          Pad4{pad[0], pad[1], pad[2], pad[3]},
                                          dilation, adaptor.getGroups()),
                   types);
+}
+
+LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  return inferConv2d(context, loc, "conv2d", adaptor, types);
+}
+
+LogicalResult FusedConv2dOp::inferReturnTypes(MLIRContext *context,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  return inferConv2d(context, loc, "fused_conv2d", adaptor, types);
+}
+
+LogicalResult FusedConv2dOp::verify() {
+  cnnopt::Shape channels{getWeight().getType().getShape()[0]};
+  if (failed(verifyParamShape(*this, getBias(), "bias", channels)) ||
+      failed(verifyAffinePair(*this, getScale(), getShift())) ||
+      failed(verifyParamShape(*this, getScale(), "scale", channels)) ||
+      failed(verifyParamShape(*this, getShift(), "shift", channels)) ||
+      failed(verifyParamShape(*this, getResidual(), "residual",
+                              toShape(getResult()))))
+    return failure();
+  return success();
 }
 
 LogicalResult Conv2dOp::verify() {

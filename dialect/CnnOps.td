@@ -175,6 +175,40 @@ def Cnn_ConvTranspose2dOp : Cnn_InferredOp<"conv_transpose2d"> {
   let hasVerifier = 1;
 }
 
+def Cnn_FusedConv2dOp : Cnn_InferredOp<"fused_conv2d", [AttrSizedOperandSegments]> {
+  let summary = "conv2d with a per-channel epilogue, a residual add and an activation";
+  let description = [{
+    The form the fusion pass produces from conv2d, batch_norm (inference),
+    add and an activation, so that code generation emits one loop nest:
+
+      y = activation((conv2d(x, weight) + bias) * scale + shift + residual)
+
+    each of `bias`, `scale`/`shift` (a folded batch_norm, `[out]`) and
+    `residual` (the result's shape) optional. Attributes are conv2d's.
+
+    ```mlir
+    %y = cnn.fused_conv2d %x, %w affine(%scale, %shift) residual(%r)
+           {activation = #cnn<activation relu>, dilation = array<i64: 1, 1>,
+            groups = 1 : i64, padding = array<i64: 1, 1, 1, 1>,
+            stride = array<i64: 1, 1>}
+         : (...) -> tensor<?x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input, Cnn_Tensor:$weight,
+                       Optional<Cnn_Tensor>:$bias, Optional<Cnn_Tensor>:$scale,
+                       Optional<Cnn_Tensor>:$shift,
+                       Optional<Cnn_Tensor>:$residual,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups,
+                       Cnn_ActivationAttr:$activation,
+                       OptionalAttr<Cnn_ConvAlgorithmAttr>:$algorithm);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` `(` $bias^ `)`)? (`affine` `(` $scale^ `,` $shift `)`)?
+    (`residual` `(` $residual^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Cnn_LinearOp : Cnn_InferredOp<"linear"> {
   let summary = "x * weight^T + bias, as torch.nn.Linear";
   let description = [{

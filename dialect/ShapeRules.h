@@ -75,12 +75,13 @@ ShapeOr convTranspose2d(const Shape &x, const Shape &weight, Hw stride,
 /// weight [out, in]; x is [N, in] (or [..., in]).
 ShapeOr linear(const Shape &x, const Shape &weight);
 
-/// Per-channel parameter shape [C] of batch_norm / group_norm /
-/// instance_norm, and the checks on x (rank, groups dividing C).
+/// Checks on the input of batch_norm / group_norm / instance_norm (rank,
+/// groups dividing C); the result has x's shape. Their parameters are [C].
 ShapeOr batchNorm(const Shape &x);
 ShapeOr groupNorm(const Shape &x, int64_t groups);
 ShapeOr instanceNorm(const Shape &x);
-/// Normalises the last `dims` axes; the parameter shape is x's last dims.
+/// Normalises the last `dims` axes; the result has x's shape, the
+/// parameters x's last `dims` dimensions.
 ShapeOr layerNorm(const Shape &x, int64_t dims);
 
 // ----- parameter-free ops ---------------------------------------------------

@@ -140,7 +140,7 @@ private:
     Field in = widestInput(op);
     Field out =
         llvm::TypeSwitch<Operation *, Field>(op)
-            .Case([&](cnn::Conv2dOp conv) {
+            .Case<cnn::Conv2dOp, cnn::FusedConv2dOp>([&](auto conv) {
               auto w = conv.getWeight().getType().getShape();
               layer.macs = perSample(result) * w[1] * w[2] * w[3];
               return window(in, w[2], conv.getStride()[0],

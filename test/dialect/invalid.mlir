@@ -181,3 +181,20 @@ func.func @relu_int(%x: tensor<4xi32>) {
   %0 = cnn.relu %x : tensor<4xi32>
   return
 }
+
+// -----
+
+func.func @fused_residual_shape(%x: tensor<1x8x8x8xf32>, %w: tensor<8x8x3x3xf32>, %r: tensor<1x8x4x4xf32>) {
+  // expected-error @+1 {{'cnn.fused_conv2d' op residual has shape [1,8,4,4], expected [1,8,8,8]}}
+  %0 = cnn.fused_conv2d %x, %w residual(%r) {activation = #cnn<activation none>, stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x8x8x8xf32>, tensor<8x8x3x3xf32>, tensor<1x8x4x4xf32>) -> tensor<1x8x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @fused_activation(%x: tensor<1x8x8x8xf32>, %w: tensor<8x8x3x3xf32>) {
+  // expected-error @+2 {{expected ::mlir::cnn::Activation to be one of: none, relu, relu6, sigmoid, tanh, silu, hardswish, hardsigmoid}}
+  // expected-error @+1 {{failed to parse Cnn_ActivationAttr parameter 'value' which is to be a `::mlir::cnn::Activation`}}
+  %0 = cnn.fused_conv2d %x, %w {activation = #cnn<activation swish>, stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x8x8x8xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x8x8xf32>
+  return
+}

@@ -123,3 +123,15 @@ func.func @training_ops(%x: tensor<?x3x4x4xf32>, %logits: tensor<?x10xf32>, %lab
   %3 = cnn.mse_loss %x, %1 : (tensor<?x3x4x4xf32>, tensor<?x3x4x4xf32>) -> tensor<f32>
   return
 }
+
+// -----
+
+// The fused form: conv + bias + folded batch_norm + residual + activation.
+// CHECK-LABEL: func.func @fused_conv2d
+// CHECK: cnn.fused_conv2d %{{[^ ]+}}, %{{[^ ]+}} bias(%{{[^ ]+}}) affine(%{{[^ ]+}}, %{{[^ ]+}}) residual(%{{[^ ]+}}) {activation = #cnn<activation relu>, algorithm = #cnn<algorithm direct>
+// CHECK: cnn.fused_conv2d %{{[^ ]+}}, %{{[^ ]+}} {activation = #cnn<activation hardswish>
+func.func @fused_conv2d(%x: tensor<?x8x8x8xf32>, %w: tensor<8x8x3x3xf32>, %c: tensor<8xf32>) -> tensor<?x8x8x8xf32> {
+  %0 = cnn.fused_conv2d %x, %w bias(%c) affine(%c, %c) residual(%x) {activation = #cnn<activation relu>, algorithm = #cnn<algorithm direct>, stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<?x8x8x8xf32>, tensor<8x8x3x3xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<?x8x8x8xf32>) -> tensor<?x8x8x8xf32>
+  %1 = cnn.fused_conv2d %0, %w {activation = #cnn<activation hardswish>, stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<?x8x8x8xf32>, tensor<8x8x3x3xf32>) -> tensor<?x8x8x8xf32>
+  return %1 : tensor<?x8x8x8xf32>
+}
