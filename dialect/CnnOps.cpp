@@ -79,13 +79,28 @@ LogicalResult verifyParamShape(Operation *op, Value param, StringRef role,
                            << cnnopt::shapes::format(expected);
 }
 
-/// Checks that the scale and shift of an affine epilogue (a normalisation's
-/// weight and bias) come together.
-LogicalResult verifyAffinePair(Operation *op, Value scale, Value shift) {
+/// Checks an affine epilogue (a normalisation's weight and bias, a fused
+/// conv's scale and shift): both or neither, each of shape `expected`.
+LogicalResult verifyAffine(Operation *op, Value scale, Value shift,
+                           StringRef scaleRole, StringRef shiftRole,
+                           const cnnopt::Shape &expected) {
   if (static_cast<bool>(scale) != static_cast<bool>(shift))
-    return op->emitOpError("needs both affine operands, or neither");
+    return op->emitOpError() << "needs both " << scaleRole << " and "
+                             << shiftRole << ", or neither";
+  if (failed(verifyParamShape(op, scale, scaleRole, expected)) ||
+      failed(verifyParamShape(op, shift, shiftRole, expected)))
+    return failure();
   return success();
 }
+
+/// A normalisation's optional weight and bias.
+LogicalResult verifyNormAffine(Operation *op, Value weight, Value bias,
+                               const cnnopt::Shape &expected) {
+  return verifyAffine(op, weight, bias, "weight", "bias", expected);
+}
+
+/// The channel count of a normalisation's input, as a parameter shape.
+cnnopt::Shape channelsOf(Value input) { return {toShape(input)[1]}; }
 
 /// Shortest round-trip form of a double ("1.5", "0.001").
 std::string shortest(double value) {
@@ -200,9 +215,8 @@ LogicalResult FusedConv2dOp::inferReturnTypes(MLIRContext *context,
 LogicalResult FusedConv2dOp::verify() {
   cnnopt::Shape channels{getWeight().getType().getShape()[0]};
   if (failed(verifyParamShape(*this, getBias(), "bias", channels)) ||
-      failed(verifyAffinePair(*this, getScale(), getShift())) ||
-      failed(verifyParamShape(*this, getScale(), "scale", channels)) ||
-      failed(verifyParamShape(*this, getShift(), "shift", channels)) ||
+      failed(verifyAffine(*this, getScale(), getShift(), "scale", "shift",
+                          channels)) ||
       failed(verifyParamShape(*this, getResidual(), "residual",
                               toShape(getResult()))))
     return failure();
@@ -266,10 +280,8 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *context,
 }
 
 LogicalResult BatchNormOp::verify() {
-  cnnopt::Shape channels{getInput().getType().getShape()[1]};
-  if (failed(verifyAffinePair(*this, getWeight(), getBias())) ||
-      failed(verifyParamShape(*this, getWeight(), "weight", channels)) ||
-      failed(verifyParamShape(*this, getBias(), "bias", channels)) ||
+  cnnopt::Shape channels = channelsOf(getInput());
+  if (failed(verifyNormAffine(*this, getWeight(), getBias(), channels)) ||
       failed(verifyParamShape(*this, getRunningMean(), "running_mean", channels)) ||
       failed(verifyParamShape(*this, getRunningVar(), "running_var", channels)))
     return failure();
@@ -289,12 +301,7 @@ LogicalResult GroupNormOp::inferReturnTypes(MLIRContext *context,
 }
 
 LogicalResult GroupNormOp::verify() {
-  cnnopt::Shape channels{getInput().getType().getShape()[1]};
-  if (failed(verifyAffinePair(*this, getWeight(), getBias())) ||
-      failed(verifyParamShape(*this, getWeight(), "weight", channels)) ||
-      failed(verifyParamShape(*this, getBias(), "bias", channels)))
-    return failure();
-  return success();
+  return verifyNormAffine(*this, getWeight(), getBias(), channelsOf(getInput()));
 }
 
 LogicalResult InstanceNormOp::inferReturnTypes(MLIRContext *context,
@@ -307,12 +314,7 @@ LogicalResult InstanceNormOp::inferReturnTypes(MLIRContext *context,
 }
 
 LogicalResult InstanceNormOp::verify() {
-  cnnopt::Shape channels{getInput().getType().getShape()[1]};
-  if (failed(verifyAffinePair(*this, getWeight(), getBias())) ||
-      failed(verifyParamShape(*this, getWeight(), "weight", channels)) ||
-      failed(verifyParamShape(*this, getBias(), "bias", channels)))
-    return failure();
-  return success();
+  return verifyNormAffine(*this, getWeight(), getBias(), channelsOf(getInput()));
 }
 
 LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *context,
@@ -328,11 +330,7 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *context,
 LogicalResult LayerNormOp::verify() {
   cnnopt::Shape input = toShape(getInput());
   cnnopt::Shape normalized(input.end() - getDims(), input.end());
-  if (failed(verifyAffinePair(*this, getWeight(), getBias())) ||
-      failed(verifyParamShape(*this, getWeight(), "weight", normalized)) ||
-      failed(verifyParamShape(*this, getBias(), "bias", normalized)))
-    return failure();
-  return success();
+  return verifyNormAffine(*this, getWeight(), getBias(), normalized);
 }
 
 //===----------------------------------------------------------------------===//
