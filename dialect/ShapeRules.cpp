@@ -38,6 +38,21 @@ ShapeOr requireRank(const Shape &x, size_t rank, const char *what) {
   return {x, ""};
 }
 
+/// Checks shared by conv2d and conv_transpose2d: NCHW input, 4-D weight,
+/// and groups dividing the input channels.
+ShapeOr checkConvOperands(const Shape &x, const Shape &weight, int64_t groups) {
+  if (auto r = requireRank(x, 4, "input"); !r.ok())
+    return r;
+  if (auto r = requireRank(weight, 4, "weight"); !r.ok())
+    return r;
+  if (groups <= 0)
+    return ShapeOr::fail("groups=" + str(groups) + " must be positive");
+  if (x[1] % groups != 0)
+    return ShapeOr::fail("input has " + str(x[1]) +
+                         " channels, not divisible by groups=" + str(groups));
+  return {x, ""};
+}
+
 /// Output spatial size of a windowed op, or an error naming the input.
 ShapeOr spatialOutput(const Shape &x, Hw kernel, Hw stride, Pad4 pad,
                       Hw dilation, bool ceilMode) {
@@ -108,15 +123,8 @@ Shape conv2dWeight(int64_t inChannels, int64_t out, Hw kernel, int64_t groups) {
 
 ShapeOr conv2d(const Shape &x, const Shape &weight, Hw stride, Pad4 padding,
                Hw dilation, int64_t groups) {
-  if (auto r = requireRank(x, 4, "input"); !r.ok())
+  if (auto r = checkConvOperands(x, weight, groups); !r.ok())
     return r;
-  if (auto r = requireRank(weight, 4, "weight"); !r.ok())
-    return r;
-  if (groups <= 0)
-    return ShapeOr::fail("groups=" + str(groups) + " must be positive");
-  if (x[1] % groups != 0)
-    return ShapeOr::fail("input has " + str(x[1]) +
-                         " channels, not divisible by groups=" + str(groups));
   if (weight[0] <= 0)
     return ShapeOr::fail("output channels " + str(weight[0]) + " must be positive");
   if (weight[0] % groups != 0)
@@ -141,15 +149,8 @@ Shape convTranspose2dWeight(int64_t inChannels, int64_t out, Hw kernel,
 ShapeOr convTranspose2d(const Shape &x, const Shape &weight, Hw stride,
                         Hw padding, Hw outputPadding, Hw dilation,
                         int64_t groups) {
-  if (auto r = requireRank(x, 4, "input"); !r.ok())
+  if (auto r = checkConvOperands(x, weight, groups); !r.ok())
     return r;
-  if (auto r = requireRank(weight, 4, "weight"); !r.ok())
-    return r;
-  if (groups <= 0)
-    return ShapeOr::fail("groups=" + str(groups) + " must be positive");
-  if (x[1] % groups != 0)
-    return ShapeOr::fail("input has " + str(x[1]) +
-                         " channels, not divisible by groups=" + str(groups));
   if (weight[0] != x[1])
     return ShapeOr::fail("weight " + format(weight) + " expects " +
                          str(weight[0]) + " input channels, input is " + format(x));
