@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # run from lit on the source tree: leave no __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_models  # noqa: E402
 
