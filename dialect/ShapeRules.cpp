@@ -8,7 +8,9 @@
 #include "dialect/ShapeRules.h"
 
 #include <algorithm>
-#include <sstream>
+#include <climits>
+#include <cstdint>
+#include <utility>
 
 namespace cnnopt::shapes {
 
@@ -20,15 +22,34 @@ std::string str(int64_t v) { return std::to_string(v); }
 
 std::string hw(Hw v) { return "[" + str(v.h) + ", " + str(v.w) + "]"; }
 
-/// The element count of `shape` from `begin` on; kDynamic if any is dynamic.
+/// A count too large to be a tensor's; products saturate to it.
+constexpr int64_t kHuge = INT64_MAX;
+
+/// a * b for non-negative sizes, saturating instead of wrapping.
+int64_t mulSat(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? kHuge : r;
+}
+
+/// The element count of `shape` from `begin` on; kDynamic if any is dynamic,
+/// kHuge if it does not fit.
 int64_t product(const Shape &shape, size_t begin = 0) {
   int64_t n = 1;
   for (size_t i = begin; i < shape.size(); ++i) {
     if (isDynamic(shape[i]))
       return kDynamic;
-    n *= shape[i];
+    n = mulSat(n, shape[i]);
   }
   return n;
+}
+
+/// Rejects a size-like value beyond kMaxDim (which would wrap arithmetic).
+bool tooLarge(Hw v) { return v.h > kMaxDim || v.w > kMaxDim; }
+
+ShapeOr tooLargeError(const char *what, Hw v) {
+  return ShapeOr::fail(std::string(what) + " " + "[" + std::to_string(v.h) +
+                       ", " + std::to_string(v.w) + "] is too large (limit " +
+                       std::to_string(kMaxDim) + ")");
 }
 
 ShapeOr requireRank(const Shape &x, size_t rank, const char *what) {
@@ -64,6 +85,15 @@ ShapeOr spatialOutput(const Shape &x, Hw kernel, Hw stride, Pad4 pad,
     return ShapeOr::fail("dilation " + hw(dilation) + " must be positive");
   if (pad.top < 0 || pad.left < 0 || pad.bottom < 0 || pad.right < 0)
     return ShapeOr::fail("padding must not be negative");
+  if (tooLarge(kernel))
+    return tooLargeError("kernel", kernel);
+  if (tooLarge(stride))
+    return tooLargeError("stride", stride);
+  if (tooLarge(dilation))
+    return tooLargeError("dilation", dilation);
+  if (tooLarge({std::max(pad.top, pad.bottom), std::max(pad.left, pad.right)}))
+    return tooLargeError("padding", {std::max(pad.top, pad.bottom),
+                                     std::max(pad.left, pad.right)});
   int64_t oh = windowCount(x[2], kernel.h, stride.h, pad.top, pad.bottom,
                            dilation.h, ceilMode);
   int64_t ow = windowCount(x[3], kernel.w, stride.w, pad.left, pad.right,
@@ -78,6 +108,17 @@ ShapeOr spatialOutput(const Shape &x, Hw kernel, Hw stride, Pad4 pad,
 }
 
 } // namespace
+
+ShapeOr checkSize(const Shape &shape) {
+  for (int64_t d : shape)
+    if (!isDynamic(d) && (d < 1 || d > kMaxDim))
+      return ShapeOr::fail("tensor " + format(shape) + " has a dimension " +
+                           "outside [1, " + str(kMaxDim) + "]");
+  int64_t perSample = product(shape, !shape.empty() && isDynamic(shape[0]));
+  if (perSample > kMaxElements)
+    return ShapeOr::fail("tensor " + format(shape) + " has more than 2^40 elements");
+  return {shape, ""};
+}
 
 std::string format(const Shape &shape, std::string_view batch) {
   std::string out = "[";
@@ -160,6 +201,10 @@ ShapeOr convTranspose2d(const Shape &x, const Shape &weight, Hw stride,
     return ShapeOr::fail("stride and dilation must be positive");
   if (padding.h < 0 || padding.w < 0 || outputPadding.h < 0 || outputPadding.w < 0)
     return ShapeOr::fail("padding must not be negative");
+  for (auto [what, v] : {std::pair{"stride", stride}, {"padding", padding},
+                         {"output_padding", outputPadding}, {"dilation", dilation}})
+    if (tooLarge(v))
+      return tooLargeError(what, v);
   // PyTorch: output padding must be smaller than either stride or dilation.
   if ((outputPadding.h >= stride.h && outputPadding.h >= dilation.h) ||
       (outputPadding.w >= stride.w && outputPadding.w >= dilation.w))
@@ -173,6 +218,8 @@ ShapeOr convTranspose2d(const Shape &x, const Shape &weight, Hw stride,
   if (oh <= 0 || ow <= 0)
     return ShapeOr::fail("output size [" + str(oh) + ", " + str(ow) +
                          "] is not positive for input " + format(x));
+  if (tooLarge({oh, ow}))
+    return tooLargeError("output size", {oh, ow});
   return {{x[0], weight[1] * groups, oh, ow}, ""};
 }
 
@@ -230,7 +277,7 @@ ShapeOr maxPool2d(const Shape &x, Hw kernel, Hw stride, Hw padding,
   if (auto r = requireRank(x, 4, "input"); !r.ok())
     return r;
   // PyTorch: "pad should be at most half of effective kernel size".
-  if (padding.h * 2 > kernel.h || padding.w * 2 > kernel.w)
+  if (padding.h > kernel.h / 2 || padding.w > kernel.w / 2)
     return ShapeOr::fail("padding " + hw(padding) +
                          " must be at most half of kernel " + hw(kernel));
   return spatialOutput(x, kernel, stride,
@@ -242,7 +289,7 @@ ShapeOr avgPool2d(const Shape &x, Hw kernel, Hw stride, Hw padding,
                   bool ceilMode) {
   if (auto r = requireRank(x, 4, "input"); !r.ok())
     return r;
-  if (padding.h * 2 > kernel.h || padding.w * 2 > kernel.w)
+  if (padding.h > kernel.h / 2 || padding.w > kernel.w / 2)
     return ShapeOr::fail("padding " + hw(padding) +
                          " must be at most half of kernel " + hw(kernel));
   return spatialOutput(x, kernel, stride,
@@ -255,6 +302,8 @@ ShapeOr adaptivePool2d(const Shape &x, Hw size) {
     return r;
   if (size.h <= 0 || size.w <= 0)
     return ShapeOr::fail("output size " + hw(size) + " must be positive");
+  if (tooLarge(size))
+    return tooLargeError("output size", size);
   return {{x[0], x[1], size.h, size.w}, ""};
 }
 
@@ -263,13 +312,19 @@ ShapeOr upsample2d(const Shape &x, int64_t scale) {
     return r;
   if (scale <= 0)
     return ShapeOr::fail("scale=" + str(scale) + " must be a positive int");
-  return {{x[0], x[1], x[2] * scale, x[3] * scale}, ""};
+  Hw out{mulSat(x[2], scale), mulSat(x[3], scale)};
+  if (tooLarge(out))
+    return tooLargeError("output size", out);
+  return {{x[0], x[1], out.h, out.w}, ""};
 }
 
 ShapeOr flatten(const Shape &x, int64_t start) {
   auto axis = normalizeAxis(start, static_cast<int64_t>(x.size()));
   if (!axis)
     return ShapeOr::fail("start=" + str(start) + " is out of range for " + format(x));
+  if (*axis == 0 && !x.empty() && isDynamic(x[0]) && x.size() > 1)
+    return ShapeOr::fail("flattening from axis 0 would merge the run-time "
+                         "batch of " + format(x) + " into the features");
   Shape out(x.begin(), x.begin() + *axis);
   out.push_back(product(x, *axis));
   return {out, ""};
@@ -306,8 +361,8 @@ ShapeOr reshape(const Shape &x, const Shape &target) {
     int64_t rest = 1;
     for (size_t i = 0; i < target.size(); ++i)
       if (static_cast<int64_t>(i) != inferred)
-        rest *= target[i];
-    if (total % rest != 0)
+        rest = mulSat(rest, target[i]);
+    if (rest > total || total % rest != 0)
       return ShapeOr::fail("cannot reshape " + format(x) + " to " +
                            format(target, "-1"));
     out[inferred] = total / rest;
@@ -338,9 +393,9 @@ ShapeOr concat(const std::vector<Shape> &inputs, int64_t axis) {
                            " and " + format(s) + " differ in axis " + str(d));
     }
     if (isDynamic(out[*a]) || isDynamic(s[*a]))
-      out[*a] = kDynamic;
-    else
-      out[*a] += s[*a];
+      return ShapeOr::fail("cannot concatenate along the run-time batch axis " +
+                           str(*a) + " of " + format(first));
+    out[*a] += s[*a];
   }
   return {out, ""};
 }

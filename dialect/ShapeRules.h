@@ -45,6 +45,17 @@ struct Pad4 {
   int64_t top = 0, left = 0, bottom = 0, right = 0;
 };
 
+/// The largest dimension, kernel, stride, padding or scale the rules accept.
+/// It keeps every intermediate sum and product of two sizes inside int64_t.
+constexpr int64_t kMaxDim = (int64_t(1) << 31) - 1;
+/// The largest element count of one tensor (per sample when the batch is
+/// dynamic): 2^40 floats, far beyond any model, small enough not to wrap.
+constexpr int64_t kMaxElements = int64_t(1) << 40;
+
+/// Checks that every dimension is kDynamic or in [1, kMaxDim] and that the
+/// element count stays within kMaxElements.
+ShapeOr checkSize(const Shape &shape);
+
 /// "[N,64,16,16]" (the dynamic batch printed as `batch`).
 std::string format(const Shape &shape, std::string_view batch = "N");
 

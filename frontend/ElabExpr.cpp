@@ -460,6 +460,17 @@ bool Elaborator::callOp(const OpInfo &op, const Expr &e, Frame &frame,
     return reporter.error(call.errorLoc,
                           op.name + (joined ? " " : ": ") + call.error);
   }
+  // Sizes beyond ShapeRules' limits would wrap later arithmetic.
+  if (op.category == OpCategory::Layer || op.category == OpCategory::Loss) {
+    std::vector<const Shape *> created{&call.result};
+    for (const NewParam &p : call.params)
+      created.push_back(&p.shape);
+    for (const Shape *shape : created) {
+      shapes::ShapeOr size = shapes::checkSize(*shape);
+      if (!size.ok())
+        return reporter.error(e.loc, op.name + ": " + size.error);
+    }
+  }
   if (op.category == OpCategory::Builtin) {
     out = call.scalar;
     return true;

@@ -9,6 +9,9 @@
 #include "frontend/Elaborator.h"
 #include "frontend/Suggest.h"
 
+#include <algorithm>
+#include <map>
+
 using namespace cnnopt;
 using namespace cnnopt::ast;
 
@@ -52,6 +55,40 @@ std::set<std::string> surelyBound(const StmtList &body) {
   return names;
 }
 
+/// A call from one block to another, found in the source.
+struct BlockCall {
+  const std::string *callee;
+  Loc loc;
+};
+
+/// Every call to a block in an expression tree, in source order.
+void blockCallsIn(const Expr &e, const std::map<std::string, const BlockDecl *> &blocks,
+                  std::vector<BlockCall> &out) {
+  if (e.kind == ExprKind::Call) {
+    auto it = blocks.find(e.text);
+    if (it != blocks.end())
+      out.push_back({&it->first, e.loc});
+  }
+  for (const ExprPtr &arg : e.args)
+    blockCallsIn(*arg, blocks, out);
+  for (const KeywordArg &kw : e.kwargs)
+    blockCallsIn(*kw.value, blocks, out);
+}
+
+void blockCallsIn(const StmtList &body,
+                  const std::map<std::string, const BlockDecl *> &blocks,
+                  std::vector<BlockCall> &out) {
+  for (const StmtPtr &s : body) {
+    for (const Expr *e : {s->value.get(), s->lo.get(), s->hi.get(), s->cond.get()})
+      if (e)
+        blockCallsIn(*e, blocks, out);
+    for (const ExprPtr &v : s->values)
+      blockCallsIn(*v, blocks, out);
+    blockCallsIn(s->body, blocks, out);
+    blockCallsIn(s->elseBody, blocks, out);
+  }
+}
+
 } // namespace
 
 Elaborator::Elaborator(const File &file, const std::string &filename,
@@ -73,7 +110,7 @@ std::optional<Program> Elaborator::run() {
     reporter.error(Loc{1, 1}, "no model in file");
     return std::nullopt;
   }
-  if (!collect())
+  if (!collect() || !checkNoRecursion())
     return std::nullopt;
   for (const ModelDecl &m : file.models)
     if (!elaborateModel(m))
@@ -127,6 +164,62 @@ bool Elaborator::collect() {
   return true;
 }
 
+/// DSL.md: blocks may call blocks, not themselves. The check is on the
+/// source, so recursion that a compile-time `if` would stop, and recursion
+/// through a parameter's default, are rejected too. A depth-first walk of
+/// the call graph reports the call that closes the first cycle.
+bool Elaborator::checkNoRecursion() {
+  std::map<std::string, std::vector<BlockCall>> calls;
+  for (const auto &[name, block] : blocks) {
+    std::vector<BlockCall> &out = calls[name];
+    for (const BlockParam &p : block->params)
+      if (p.defaultValue)
+        blockCallsIn(*p.defaultValue, blocks, out);
+    blockCallsIn(block->body, blocks, out);
+  }
+  enum class Mark { Unvisited, OnPath, Done };
+  std::map<std::string, Mark> marks;
+  std::vector<std::string> path;
+  // Iterative, so that a long chain of blocks cannot overflow the stack.
+  struct Visit {
+    const std::string *block;
+    size_t next = 0;
+  };
+  for (const BlockDecl &root : file.blocks) {
+    if (marks[root.id.name] != Mark::Unvisited)
+      continue;
+    std::vector<Visit> stack{{&root.id.name}};
+    marks[root.id.name] = Mark::OnPath;
+    path.push_back(root.id.name);
+    while (!stack.empty()) {
+      Visit &top = stack.back();
+      const std::vector<BlockCall> &out = calls[*top.block];
+      if (top.next == out.size()) {
+        marks[*top.block] = Mark::Done;
+        path.pop_back();
+        stack.pop_back();
+        continue;
+      }
+      const BlockCall &call = out[top.next++];
+      Mark &mark = marks[*call.callee];
+      if (mark == Mark::OnPath) {
+        std::string cycle;
+        auto from = std::find(path.begin(), path.end(), *call.callee);
+        for (auto it = from; it != path.end(); ++it)
+          cycle += *it + " -> ";
+        return reporter.error(call.loc, "recursive block call: " + cycle +
+                                            *call.callee);
+      }
+      if (mark == Mark::Unvisited) {
+        mark = Mark::OnPath;
+        path.push_back(*call.callee);
+        stack.push_back({call.callee});
+      }
+    }
+  }
+  return true;
+}
+
 bool Elaborator::addInputs(const std::vector<InputDecl> &inputs,
                            Frame &frame) {
   for (const InputDecl &in : inputs) {
@@ -135,6 +228,7 @@ bool Elaborator::addInputs(const std::vector<InputDecl> &inputs,
       return reporter.error(in.id.loc, "input '" + name + "' is declared twice");
     Shape shape;
     std::string batchName;
+    Loc batchLoc;
     for (size_t k = 0; k < in.dims.size(); ++k) {
       const InputDim &d = in.dims[k];
       std::string which = "dimension " + std::to_string(k) + " of '" + name + "'";
@@ -143,6 +237,7 @@ bool Elaborator::addInputs(const std::vector<InputDecl> &inputs,
           return reporter.error(d.loc, which + " must be an integer; only "
                                                "dimension 0 may name the batch");
         batchName = d.name;
+        batchLoc = d.loc;
         shape.push_back(kDynamic);
         continue;
       }
@@ -158,10 +253,23 @@ bool Elaborator::addInputs(const std::vector<InputDecl> &inputs,
         if (d <= 0)
           return reporter.error(in.id.loc, "input shape override for '" + name +
                                                "' must hold positive sizes");
+      if (ov->second.size() + 1 != shape.size())
+        return reporter.error(in.id.loc,
+                              "input shape override for '" + name + "' gives " +
+                                  std::to_string(ov->second.size()) +
+                                  " dimensions, the input has " +
+                                  std::to_string(shape.size() - 1) +
+                                  " after the batch");
       shape.resize(1);
       shape.insert(shape.end(), ov->second.begin(), ov->second.end());
     }
     if (!batchName.empty()) {
+      // DSL.md: one name means one size. Two names would be two run-time
+      // sizes that no op could relate, so a model has a single batch name.
+      if (!cur->batchNames.empty() && !cur->batchNames.count(batchName))
+        return reporter.error(batchLoc, "input '" + name + "' names its batch '" +
+                                            batchName + "', but the model's "
+                                            "batch is '" + cur->batchName + "'");
       if (cur->batchNames.empty())
         cur->batchName = batchName;
       cur->batchNames.insert(batchName);
@@ -261,11 +369,13 @@ bool Elaborator::elaborateTrain(const ModelDecl &decl) {
   if (execBody(decl.body, frame, ret, nullptr) == Flow::Error)
     return false;
 
+  // The model's outputs are in scope, so `loss` and `optimizer` must be bound
+  // by the declaration itself, not inherited from an output of that name.
   auto loss = frame.vars.find("loss");
-  if (loss == frame.vars.end())
+  if (loss == frame.vars.end() || !frame.boundAt.count("loss"))
     return reporter.error(decl.close, "train declaration must bind 'loss'");
   const Value &lv = loss->second;
-  Loc lossAt = frame.boundAt.count("loss") ? frame.boundAt["loss"] : decl.close;
+  Loc lossAt = frame.boundAt["loss"];
   if (lv.kind != Value::Kind::Tensor)
     return reporter.error(lossAt, "'loss' must be a scalar tensor, got " +
                                       describeValue(lv, state.graph.values));
@@ -274,7 +384,7 @@ bool Elaborator::elaborateTrain(const ModelDecl &decl) {
     return reporter.error(lossAt, "'loss' must be a scalar f32 tensor, got " +
                                       shapes::format(lt.shape, state.batchName));
   auto opt = frame.vars.find("optimizer");
-  if (opt == frame.vars.end())
+  if (opt == frame.vars.end() || !frame.boundAt.count("optimizer"))
     return reporter.error(decl.close, "train declaration must bind "
                                       "'optimizer' (sgd, adam or adamw)");
   if (opt->second.kind != Value::Kind::Optimizer)

@@ -74,6 +74,7 @@ private:
 
   // Declarations (Elaborator.cpp).
   bool collect();
+  bool checkNoRecursion();
   bool elaborateModel(const ast::ModelDecl &decl);
   bool elaborateTrain(const ast::ModelDecl &decl);
   bool addInputs(const std::vector<ast::InputDecl> &inputs, Frame &frame);

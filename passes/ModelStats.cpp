@@ -60,6 +60,10 @@ std::string nameOf(Operation *op) {
 
 /// Largest window of PyTorch's adaptive pooling along an axis.
 int64_t adaptiveWindow(int64_t in, int64_t out) {
+  // Beyond a million cells, the bound ceil(in/out) + 1 stands in for the
+  // exact maximum so that the analysis stays fast on absurd sizes.
+  if (out > (int64_t(1) << 20))
+    return (in + out - 1) / out + 1;
   int64_t widest = 0;
   for (int64_t i = 0; i < out; ++i) {
     int64_t start = (i * in) / out;

@@ -77,6 +77,24 @@ TEST(ShapeRules, ConcatNamesTheDifferingAxis) {
             "along axis 1: shapes [N,64,16,16] and [N,32,8,8] differ in axis 2");
 }
 
+TEST(ShapeRules, HugeSizesAreRejectedNotWrapped) {
+  // 2^62 * 4 wraps to 0 in int64_t: the product saturates instead.
+  EXPECT_FALSE(reshape({2, 3, 8, 8}, {-1, int64_t(1) << 62, 4}).ok());
+  EXPECT_FALSE(maxPool2d({N, 3, 8, 8}, {2, 2}, {2, 2}, {INT64_MAX, INT64_MAX},
+                         {1, 1}, false).ok());
+  EXPECT_FALSE(conv2d({N, 3, 8, 8}, {8, 3, 3, 3}, {1, 1},
+                      {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX}, {1, 1}, 1).ok());
+  EXPECT_FALSE(upsample2d({N, 3, 8, 8}, int64_t(1) << 62).ok());
+  EXPECT_FALSE(checkSize({N, INT64_MAX}).ok());
+  EXPECT_FALSE(checkSize({N, 1 << 20, 1 << 20, 2}).ok());
+  EXPECT_TRUE(checkSize({N, 2048, 7, 7}).ok());
+}
+
+TEST(ShapeRules, ConcatAlongTheRunTimeBatchIsRejected) {
+  EXPECT_FALSE(concat({{N, 3}, {N, 3}}, 0).ok());
+  EXPECT_EQ(concat({{2, 3}, {4, 3}}, 0).shape, (Shape{6, 3}));
+}
+
 TEST(ShapeRules, ReshapeWithRunTimeBatch) {
   EXPECT_EQ(reshape({N, 3, 4, 4}, {-1, 48}).shape, (Shape{N, 48}));
   EXPECT_FALSE(reshape({N, 3, 4, 4}, {3, -1}).ok());
@@ -89,7 +107,10 @@ TEST(ShapeRules, ReductionsAndFlatten) {
   EXPECT_EQ(mean({N, 8, 4, 4}, {2, 3}, false).shape, (Shape{N, 8}));
   EXPECT_EQ(mean({N, 8, 4, 4}, {-1, -2}, true).shape, (Shape{N, 8, 1, 1}));
   EXPECT_EQ(flatten({N, 8, 4, 4}, 1).shape, (Shape{N, 128}));
-  EXPECT_EQ(flatten({N, 8, 4, 4}, 0).shape, (Shape{N}));
+  EXPECT_EQ(flatten({2, 8, 4, 4}, 0).shape, (Shape{256}));
+  EXPECT_EQ(flatten({N, 8, 4, 4}, 0).error,
+            "flattening from axis 0 would merge the run-time batch of "
+            "[N,8,4,4] into the features");
   EXPECT_EQ(adaptivePool2d({N, 8, 7, 7}, {3, 3}).shape, (Shape{N, 8, 3, 3}));
 }
 

@@ -174,16 +174,22 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  // --model is checked even when only --emit=mlir (which prints every model)
+  // is asked for, so a misspelt name never passes silently.
+  bool needsModel = printStats || printParams;
+  const cnnopt::ModelGraph *model = nullptr;
+  if (needsModel || !modelName.empty()) {
+    model = selectModel(*program);
+    if (!model)
+      return 1;
+  }
   if (emit == Emit::Mlir) {
     module->print(llvm::outs(), mlir::OpPrintingFlags());
     llvm::outs() << "\n";
   }
-  if (!printStats && !printParams)
+  if (!needsModel)
     return 0;
 
-  const cnnopt::ModelGraph *model = selectModel(*program);
-  if (!model)
-    return 1;
   auto func = module->lookupSymbol<mlir::func::FuncOp>(model->name);
   if (printParams)
     printParamList(func);
