@@ -287,14 +287,8 @@ ShapeOr maxPool2d(const Shape &x, Hw kernel, Hw stride, Hw padding,
 
 ShapeOr avgPool2d(const Shape &x, Hw kernel, Hw stride, Hw padding,
                   bool ceilMode) {
-  if (auto r = requireRank(x, 4, "input"); !r.ok())
-    return r;
-  if (padding.h > kernel.h / 2 || padding.w > kernel.w / 2)
-    return ShapeOr::fail("padding " + hw(padding) +
-                         " must be at most half of kernel " + hw(kernel));
-  return spatialOutput(x, kernel, stride,
-                       {padding.h, padding.w, padding.h, padding.w}, {1, 1},
-                       ceilMode);
+  // The same windows as an undilated max pool.
+  return maxPool2d(x, kernel, stride, padding, {1, 1}, ceilMode);
 }
 
 ShapeOr adaptivePool2d(const Shape &x, Hw size) {
