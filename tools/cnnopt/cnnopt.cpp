@@ -11,21 +11,16 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/HalideTarget.h"
-#include "dialect/CnnDialect.h"
-#include "frontend/Frontend.h"
-#include "frontend/MLIRGen.h"
+#include "dialect/ArgAttrs.h"
 #include "passes/ModelStats.h"
+#include "tools/common/ModelLoader.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Support/FileUtilities.h"
 
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace cl = llvm::cl;
@@ -65,55 +60,6 @@ cl::list<std::string> inputShapes(
              "(to run large models at a small size)"),
     cl::value_desc("name=d1,d2,..."), cl::cat(category));
 
-int fail(const llvm::Twine &message) {
-  llvm::errs() << "cnnopt: error: " << message << "\n";
-  return 1;
-}
-
-/// Parses the --input-shape options into `options`.
-bool parseShapeOverrides(cnnopt::FrontendOptions &options) {
-  for (const std::string &spec : inputShapes) {
-    auto [name, dims] = llvm::StringRef(spec).split('=');
-    if (name.empty() || dims.empty()) {
-      fail("--input-shape expects name=d1,d2,..., got '" + spec + "'");
-      return false;
-    }
-    cnnopt::Shape shape;
-    llvm::SmallVector<llvm::StringRef> parts;
-    dims.split(parts, ',');
-    for (llvm::StringRef part : parts) {
-      int64_t d;
-      if (part.trim().getAsInteger(10, d) || d <= 0) {
-        fail("--input-shape: '" + part + "' is not a positive integer");
-        return false;
-      }
-      shape.push_back(d);
-    }
-    options.inputShapeOverrides[name.str()] = shape;
-  }
-  return true;
-}
-
-/// The model the command applies to: --model, or the only one in the file.
-const cnnopt::ModelGraph *selectModel(const cnnopt::Program &program) {
-  std::vector<std::string> names;
-  for (const cnnopt::ModelGraph &graph : program.models) {
-    if (graph.name == modelName)
-      return &graph;
-    names.push_back(graph.name);
-  }
-  std::string list = llvm::join(names, ", ");
-  if (!modelName.empty())
-    fail("no model named '" + modelName + "' in " + inputFile +
-         " (it defines: " + list + ")");
-  else if (program.models.size() == 1)
-    return &program.models.front();
-  else
-    fail(inputFile + " defines several models (" + list +
-         "); choose one with --model");
-  return nullptr;
-}
-
 void printParamList(mlir::func::FuncOp func) {
   int64_t total = 0;
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
@@ -146,32 +92,10 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "cnnopt: a compiler for CNN models\n");
 
   cnnopt::FrontendOptions options;
-  if (!parseShapeOverrides(options))
+  if (!cnnopt::tools::parseShapeOverrides("cnnopt", inputShapes, options))
     return 1;
-
-  std::string errorMessage;
-  std::unique_ptr<llvm::MemoryBuffer> file =
-      mlir::openInputFile(inputFile, &errorMessage);
-  if (!file)
-    return fail(errorMessage);
-
-  cnnopt::DiagnosticSink diags;
-  std::optional<cnnopt::Program> program =
-      cnnopt::compileSource(file->getBuffer(), inputFile, diags, options);
-  if (!program) {
-    for (const cnnopt::Diagnostic &d : diags.all())
-      llvm::errs() << cnnopt::DiagnosticSink::format(d) << "\n";
-    return 1;
-  }
-
-  // Verifier errors (a disagreement inside the compiler) carry .cnn locations.
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  mlir::MLIRContext context;
-  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      cnnopt::buildModule(context, *program);
-  if (!module)
+  cnnopt::tools::ModelLoader loader("cnnopt", inputFile);
+  if (!loader.load(options))
     return 1;
 
   // --model is checked even when only --emit=mlir (which prints every model)
@@ -179,18 +103,18 @@ int main(int argc, char **argv) {
   bool needsModel = printStats || printParams;
   const cnnopt::ModelGraph *model = nullptr;
   if (needsModel || !modelName.empty()) {
-    model = selectModel(*program);
+    model = loader.select(modelName);
     if (!model)
       return 1;
   }
   if (emit == Emit::Mlir) {
-    module->print(llvm::outs(), mlir::OpPrintingFlags());
+    loader.module()->print(llvm::outs(), mlir::OpPrintingFlags());
     llvm::outs() << "\n";
   }
   if (!needsModel)
     return 0;
 
-  auto func = module->lookupSymbol<mlir::func::FuncOp>(model->name);
+  mlir::func::FuncOp func = loader.function(*model);
   if (printParams)
     printParamList(func);
   if (printStats) {

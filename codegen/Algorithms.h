@@ -1,0 +1,38 @@
+//===- Algorithms.h - What each kernel computes, as Halide Funcs -*- C++ -*-===//
+//
+// THE ALGORITHM half of the Halide side: one definition per cnn op with
+// PyTorch's exact semantics (padding, ceil_mode, count_include_pad, adaptive
+// windows, align_corners=false, ...). Nothing here schedules; Schedules.cpp
+// does, by op and target.
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNOPT_CODEGEN_ALGORITHMS_H
+#define CNNOPT_CODEGEN_ALGORITHMS_H
+
+#include "codegen/KernelSpec.h"
+#include "codegen/Tensor.h"
+
+#include <string>
+#include <vector>
+
+namespace cnnopt::codegen {
+
+/// The Funcs of one kernel: its result and the intermediate stages the
+/// schedule has to place (statistics of a norm, a padded input, ...).
+struct KernelFuncs {
+  Tensor result;
+  std::vector<Halide::Func> stages;
+};
+
+/// Whether `op` (a cnn mnemonic) has a definition here.
+bool hasDefinition(const std::string &op);
+
+/// Defines `kernel` on its operand tensors (nullptr for an absent optional
+/// operand). `resultShape` is the kernel's inferred shape (kDynamic batch).
+KernelFuncs defineKernel(const Kernel &kernel,
+                         const std::vector<const Tensor *> &operands,
+                         const Shape &resultShape);
+
+} // namespace cnnopt::codegen
+
+#endif // CNNOPT_CODEGEN_ALGORITHMS_H

@@ -1,0 +1,125 @@
+//===- Lowering.cpp - A kernel program as one Halide pipeline -------------===//
+//
+// Values become Tensors in program order: inputs read their ImageParam,
+// parameters a slice of the flat parameter array (row-major at their
+// offset), kernels their defined Func. Outputs that are not the result of a
+// kernel of their own (an input, a parameter, a value returned twice) get a
+// copying Func so that every pipeline output is a distinct Func.
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Lowering.h"
+#include "codegen/Algorithms.h"
+#include "codegen/Schedules.h"
+
+#include <set>
+
+namespace cnnopt::codegen {
+namespace {
+
+using namespace Halide;
+
+Type halideType(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+    return Float(32);
+  case DType::I32:
+    return Int(32);
+  case DType::I64:
+    return Int(64);
+  }
+  return Float(32);
+}
+
+/// A Func reading `flat` as a row-major tensor of `shape` starting at `offset`.
+Tensor paramSlice(Func flat, const Shape &shape, int64_t offset, const std::string &name) {
+  Tensor t;
+  t.shape = shape;
+  t.func = Func(name);
+  auto v = axisVars(int(shape.size()));
+  Expr index = Expr(int(offset));
+  int64_t stride = 1;
+  for (size_t a = shape.size(); a-- > 0;) {
+    index = index + v[a] * int(stride);
+    stride *= shape[a];
+  }
+  t.func(halideArgs(v)) = flat(index);
+  return t;
+}
+
+/// A legal Halide name from a state_dict key or scope ("layer1.0.conv1").
+std::string funcName(const std::string &name) {
+  std::string out;
+  for (char c : name)
+    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
+
+} // namespace
+
+std::vector<Argument> LoweredModel::arguments() const {
+  std::vector<Argument> args(inputs.begin(), inputs.end());
+  if (!embeddedWeights)
+    args.push_back(params);
+  return args;
+}
+
+LoweredModel lowerModel(const KernelProgram &program, const Target &target,
+                        const float *weights) {
+  LoweredModel model;
+  std::vector<Tensor> values(program.values.size());
+
+  for (const KernelIO &input : program.inputs) {
+    const TensorType &type = program.values[input.value];
+    int rank = int(type.shape.size());
+    ImageParam param(halideType(type.dtype), rank, "in_" + funcName(input.name));
+    Tensor &t = values[input.value];
+    t.shape = type.shape;
+    t.func = Func(param);
+    if (rank > 0 && type.shape[0] == kDynamic)
+      t.batch = param.dim(rank - 1).extent();
+    model.inputs.push_back(param);
+  }
+
+  Func flat("params");
+  Var i("i");
+  if (weights) {
+    Buffer<float> constants(int(std::max<int64_t>(program.paramFloats, 1)), "weights");
+    std::copy(weights, weights + program.paramFloats, constants.data());
+    flat(i) = constants(i);
+    model.embeddedWeights = true;
+  } else {
+    model.params = ImageParam(Float(32), 1, "params");
+    flat(i) = model.params(i);
+  }
+  for (const KernelParam &p : program.params)
+    values[p.value] = paramSlice(flat, program.values[p.value].shape, p.offset,
+                                 "p_" + funcName(p.name));
+
+  for (const Kernel &k : program.kernels) {
+    std::vector<const Tensor *> operands;
+    for (int id : k.operands)
+      operands.push_back(id < 0 ? nullptr : &values[id]);
+    KernelFuncs funcs = defineKernel(k, operands, program.values[k.result].shape);
+    scheduleKernel(k, funcs, target);
+    values[k.result] = funcs.result;
+  }
+
+  std::set<int> kernelResults, used;
+  for (const Kernel &k : program.kernels)
+    kernelResults.insert(k.result);
+  for (const KernelIO &output : program.outputs) {
+    const Tensor &t = values[output.value];
+    Func out = t.func;
+    if (!kernelResults.count(output.value) || !used.insert(output.value).second) {
+      out = Func("out_" + funcName(output.name));
+      auto v = axisVars(t.rank());
+      out(halideArgs(v)) = t.func(halideArgs(v));
+      out.compute_root();
+    }
+    model.outputs.push_back(out);
+  }
+  model.pipeline = Pipeline(model.outputs);
+  return model;
+}
+
+} // namespace cnnopt::codegen

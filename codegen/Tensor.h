@@ -1,0 +1,59 @@
+//===- Tensor.h - Tensors as Halide Funcs -----------------------*- C++ -*-===//
+//
+// During lowering every SSA value is a Halide Func over one Var per axis.
+// Halide lists the innermost (fastest-varying) dimension first, PyTorch the
+// outermost, so a Func's arguments are the tensor's axes reversed; `at()`
+// hides that. The batch (axis 0, kDynamic in the shape) is known only at
+// run time: its extent is the Expr `batch`.
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNOPT_CODEGEN_TENSOR_H
+#define CNNOPT_CODEGEN_TENSOR_H
+
+#include "dialect/ShapeRules.h"
+
+#include "Halide.h"
+
+#include <vector>
+
+namespace cnnopt::codegen {
+
+struct Tensor {
+  Halide::Func func;
+  Shape shape;        ///< static sizes, kDynamic for the run-time batch
+  Halide::Expr batch; ///< the run-time batch size (undefined if static)
+
+  int rank() const { return static_cast<int>(shape.size()); }
+
+  /// The extent of `axis` (PyTorch order) as an Expr.
+  Halide::Expr extent(int axis) const {
+    return shape[axis] == kDynamic ? batch : Halide::Expr(int(shape[axis]));
+  }
+
+  /// The element at `index` (PyTorch axis order).
+  Halide::Expr at(const std::vector<Halide::Expr> &index) const {
+    return func(std::vector<Halide::Expr>(index.rbegin(), index.rend()));
+  }
+};
+
+/// Fresh Vars, one per axis (PyTorch order).
+inline std::vector<Halide::Var> axisVars(int rank) {
+  std::vector<Halide::Var> vars;
+  for (int k = 0; k < rank; ++k)
+    vars.push_back(Halide::Var("d" + std::to_string(k)));
+  return vars;
+}
+
+/// The Func arguments for `vars` given in PyTorch order.
+inline std::vector<Halide::Var> halideArgs(const std::vector<Halide::Var> &vars) {
+  return std::vector<Halide::Var>(vars.rbegin(), vars.rend());
+}
+
+/// `vars` as Exprs (PyTorch order), for indexing.
+inline std::vector<Halide::Expr> asExprs(const std::vector<Halide::Var> &vars) {
+  return std::vector<Halide::Expr>(vars.begin(), vars.end());
+}
+
+} // namespace cnnopt::codegen
+
+#endif // CNNOPT_CODEGEN_TENSOR_H
