@@ -8,6 +8,7 @@
 #include "codegen/Algorithms.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -30,9 +31,13 @@ struct Call {
   const Tensor &op(size_t k) const { return *ops[k]; }
   const Tensor *optional(size_t k) const { return k < ops.size() ? ops[k] : nullptr; }
 
-  /// A Func for the result, named after the kernel.
+  /// A Func for the result, named after the kernel ("layer1_0_conv1_conv2d"):
+  /// Halide reserves '.', so every other character becomes '_'.
   Func resultFunc(const std::string &suffix = "") const {
     std::string base = kernel.name.empty() ? kernel.op : kernel.name + "_" + kernel.op;
+    for (char &ch : base)
+      if (!std::isalnum(static_cast<unsigned char>(ch)))
+        ch = '_';
     return Func(base + suffix);
   }
 

@@ -41,6 +41,14 @@ struct KernelIO {
   int value = -1;
 };
 
+/// How PyTorch's `reset_parameters` initialises a parameter.
+enum class ParamInit {
+  Zero,    ///< biases of norms, running_mean, num_batches_tracked
+  One,     ///< weights of norms, running_var
+  Uniform, ///< U(-bound, bound): conv/linear weights (kaiming_uniform with
+           ///< a=sqrt(5)) and biases, bound = 1/sqrt(fan_in)
+};
+
 /// One state_dict entry in the flat parameter array.
 struct KernelParam {
   std::string name; ///< state_dict key
@@ -48,6 +56,8 @@ struct KernelParam {
   bool trainable = true;
   int64_t offset = 0; ///< first float in the flat array
   int64_t size = 0;   ///< element count (1 for a rank-0 buffer)
+  ParamInit init = ParamInit::Zero;
+  double bound = 0.0; ///< for ParamInit::Uniform
 };
 
 /// A whole model function. Parameters are laid out one after another in

@@ -1,0 +1,68 @@
+/*===- cnnopt_runtime.h - Parameter loading for compiled models ---*- C -*-===//
+ *
+ * The small C runtime that ships beside a compiled `model.o`/`model.h`. A
+ * model's parameters live in one flat `float` array laid out by a parameter
+ * table (state_dict name, shape, offset); these functions fill that array
+ * from a `.safetensors` checkpoint and write it back, with PyTorch's
+ * `load_state_dict(strict=True)` checking. Plain C99 with no dependency but
+ * libc, so it links into C and C++ programs alike.
+ *===----------------------------------------------------------------------===*/
+
+#ifndef CNNOPT_RUNTIME_H
+#define CNNOPT_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The largest rank a parameter may have.
+#define CNNOPT_MAX_RANK 5
+
+/// One tensor of the flat parameter array.
+typedef struct cnnopt_param_info {
+  const char *name;                /* state_dict key, e.g. "layer1.0.bn1.running_var" */
+  int rank;                        /* 0..5 (num_batches_tracked has rank 0) */
+  int64_t shape[CNNOPT_MAX_RANK];  /* the first `rank` entries are used */
+  int64_t offset;                  /* first float of this tensor in the flat array */
+  int64_t size;                    /* element count (1 for rank 0) */
+  int init;                        /* CNNOPT_INIT_*: PyTorch's default initialiser */
+  float bound;                     /* for CNNOPT_INIT_UNIFORM: U(-bound, bound) */
+} cnnopt_param_info;
+
+/// Initialisers of `cnnopt_param_info::init`, as torch.nn's reset_parameters.
+#define CNNOPT_INIT_ZERO 0    /* norm biases, running_mean, num_batches_tracked */
+#define CNNOPT_INIT_ONE 1     /* norm weights, running_var */
+#define CNNOPT_INIT_UNIFORM 2 /* conv/linear weight and bias: bound = 1/sqrt(fan_in) */
+
+/// Fills `params` from the `.safetensors` file at `path`, matching tensors to
+/// `table` by name, as `load_state_dict(strict=True)` does. F32 tensors are
+/// copied; F64, F16, BF16, I64 and I32 are converted to float. Returns 0 on
+/// success. Otherwise returns nonzero, leaves `params` unspecified, and writes
+/// into `err` (capacity `errlen`, always NUL-terminated when errlen > 0) one
+/// message with every problem: missing keys, unexpected keys and size
+/// mismatches together, or the single reason a malformed file was refused.
+int cnnopt_load_safetensors(const char *path, const cnnopt_param_info *table, int count,
+                            float *params, char *err, size_t errlen);
+
+/// Writes `params` to `path` as a `.safetensors` file: every tensor as F32,
+/// except names ending in "num_batches_tracked", which are written as I64.
+/// The file is written to a temporary name beside `path` and renamed over it,
+/// so readers never see a partial file. Returns 0 on success, nonzero with a
+/// message in `err` otherwise.
+int cnnopt_save_safetensors(const char *path, const cnnopt_param_info *table, int count,
+                            const float *params, char *err, size_t errlen);
+
+/// Fills `params` with each tensor's default initialiser. Uniform values come
+/// from a fixed generator seeded with `seed` (the same seed gives the same
+/// parameters on every machine; the values differ from torch's generator).
+void cnnopt_init_params(const cnnopt_param_info *table, int count, float *params,
+                        uint64_t seed);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CNNOPT_RUNTIME_H */

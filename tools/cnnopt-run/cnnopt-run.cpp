@@ -1,0 +1,254 @@
+//===- cnnopt-run.cpp - Run a model on .npy inputs ------------------------===//
+//
+//   cnnopt-run MODEL.cnn [--model NAME] [--weights W.safetensors]
+//              --input NAME=FILE.npy ... [--output NAME=FILE.npy ...]
+//              [--bench N] [--seed S] [--input-shape x=3,64,64]
+//
+// Compiles the model through the same lowering as `cnnopt -o` (JIT for the
+// host), loads the weights by state_dict name (or PyTorch's default
+// initialisers), checks every input against the model's signature, runs
+// and writes the outputs. `--bench N` prints the median latency of N runs.
+//===----------------------------------------------------------------------===//
+
+#include "codegen/CnnToKernelSpecs.h"
+#include "codegen/JitRunner.h"
+#include "codegen/runtime/Npy.h"
+#include "codegen/runtime/cnnopt_runtime.h"
+#include "tools/common/ModelLoader.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+namespace cl = llvm::cl;
+using cnnopt::codegen::HostTensor;
+using cnnopt::codegen::KernelProgram;
+
+namespace {
+
+const std::string kTool = "cnnopt-run";
+
+cl::OptionCategory category("cnnopt-run options");
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.cnn>"), cl::Required,
+                               cl::cat(category));
+cl::opt<std::string> modelName("model", cl::desc("The model to run when the file defines several"),
+                               cl::value_desc("name"), cl::cat(category));
+cl::opt<std::string> weightsFile("weights",
+                                 cl::desc("Parameters by state_dict name (.safetensors); "
+                                          "without it, PyTorch's default initialisers"),
+                                 cl::value_desc("file"), cl::cat(category));
+cl::list<std::string> inputs("input", cl::desc("A model input from a .npy file"),
+                             cl::value_desc("name=file.npy"), cl::cat(category));
+cl::list<std::string> outputs("output", cl::desc("Write a model output to a .npy file"),
+                              cl::value_desc("name=file.npy"), cl::cat(category));
+cl::opt<unsigned> benchRuns("bench", cl::desc("Time N runs and print the median latency"),
+                            cl::value_desc("N"), cl::init(0), cl::cat(category));
+cl::opt<uint64_t> seed("seed", cl::desc("Seed of the default initialisers"), cl::init(0),
+                       cl::cat(category));
+cl::opt<std::string> target("target", cl::desc("Halide target (default: host)"),
+                            cl::init("host"), cl::cat(category));
+cl::list<std::string> inputShapes("input-shape",
+                                  cl::desc("Override an input's non-batch dimensions"),
+                                  cl::value_desc("name=d1,d2,..."), cl::cat(category));
+
+/// Splits `name=path` options; fails on a malformed or repeated name.
+bool parseBindings(const char *flag, const std::vector<std::string> &specs,
+                   std::map<std::string, std::string> &out) {
+  for (const std::string &spec : specs) {
+    auto [name, path] = llvm::StringRef(spec).split('=');
+    if (name.empty() || path.empty()) {
+      cnnopt::tools::fail(kTool, llvm::Twine(flag) + " expects name=file.npy, got '" + spec + "'");
+      return false;
+    }
+    if (!out.emplace(name.str(), path.str()).second) {
+      cnnopt::tools::fail(kTool, llvm::Twine(flag) + " '" + name + "' is given twice");
+      return false;
+    }
+  }
+  return true;
+}
+
+/// "[N, 3, 32, 32]" with the batch as N.
+std::string formatShape(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t k = 0; k < shape.size(); ++k)
+    s += (k ? ", " : "") + (shape[k] == cnnopt::kDynamic ? std::string("N") : std::to_string(shape[k]));
+  return s + "]";
+}
+
+/// Names of `ios` for messages: "x, labels".
+template <typename IOs> std::string namesOf(const IOs &ios) {
+  std::vector<std::string> names;
+  for (const auto &io : ios)
+    names.push_back(io.name);
+  return llvm::join(names, ", ");
+}
+
+/// Reads and checks every model input; the batch must agree across inputs.
+bool readInputs(const KernelProgram &program, const std::map<std::string, std::string> &files,
+                std::vector<HostTensor> &out) {
+  for (const auto &[name, path] : files)
+    if (std::none_of(program.inputs.begin(), program.inputs.end(),
+                     [&](const auto &io) { return io.name == name; }))
+      return cnnopt::tools::fail(kTool, "model " + program.name + " has no input '" + name +
+                                            "' (its inputs: " + namesOf(program.inputs) + ")"),
+             false;
+  int64_t batch = -1;
+  for (const auto &io : program.inputs) {
+    auto file = files.find(io.name);
+    if (file == files.end())
+      return cnnopt::tools::fail(kTool, "missing --input for '" + io.name + "' (model " +
+                                            program.name + " takes: " + namesOf(program.inputs) + ")"),
+             false;
+    cnnopt::npy::Array array;
+    std::string error;
+    if (!cnnopt::npy::read(file->second, array, error))
+      return cnnopt::tools::fail(kTool, error), false;
+    const cnnopt::TensorType &type = program.values[io.value];
+    bool wantInt = type.dtype != cnnopt::DType::F32;
+    bool isInt = array.dtype == "i4" || array.dtype == "i8";
+    if (wantInt != isInt)
+      return cnnopt::tools::fail(kTool, "input '" + io.name + "' must be " +
+                                            (wantInt ? "int32" : "float32") + ", " +
+                                            file->second + " holds " + array.dtype),
+             false;
+    bool fits = array.shape.size() == type.shape.size();
+    for (size_t a = 0; fits && a < type.shape.size(); ++a)
+      fits = type.shape[a] == cnnopt::kDynamic ? array.shape[a] >= 1
+                                               : array.shape[a] == type.shape[a];
+    if (!fits)
+      return cnnopt::tools::fail(kTool, "input '" + io.name + "' must have shape " +
+                                            formatShape(type.shape) + ", " + file->second +
+                                            " has " + formatShape(array.shape)),
+             false;
+    if (!type.shape.empty() && type.shape[0] == cnnopt::kDynamic) {
+      if (batch >= 0 && array.shape[0] != batch)
+        return cnnopt::tools::fail(kTool, "input '" + io.name + "' has batch " +
+                                              std::to_string(array.shape[0]) +
+                                              ", the other inputs " + std::to_string(batch)),
+               false;
+      batch = array.shape[0];
+    }
+    HostTensor t;
+    t.shape = array.shape;
+    t.isInt = wantInt;
+    std::vector<float> values = cnnopt::npy::asFloat(array);
+    if (wantInt)
+      t.ints.assign(values.begin(), values.end());
+    else
+      t.floats = std::move(values);
+    out.push_back(std::move(t));
+  }
+  return true;
+}
+
+/// The parameter table the runtime library reads and writes.
+std::vector<cnnopt_param_info> paramTable(const KernelProgram &program) {
+  std::vector<cnnopt_param_info> table;
+  for (const auto &p : program.params) {
+    cnnopt_param_info info{};
+    info.name = p.name.c_str();
+    const cnnopt::Shape &shape = program.values[p.value].shape;
+    info.rank = int(shape.size());
+    std::copy(shape.begin(), shape.end(), info.shape);
+    info.offset = p.offset;
+    info.size = p.size;
+    info.init = static_cast<int>(p.init);
+    info.bound = float(p.bound);
+    table.push_back(info);
+  }
+  return table;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv, "cnnopt-run: run a model on .npy inputs\n");
+
+  cnnopt::FrontendOptions options;
+  std::map<std::string, std::string> inputFiles, outputFiles;
+  if (!cnnopt::tools::parseShapeOverrides(kTool, inputShapes, options) ||
+      !parseBindings("--input", inputs, inputFiles) ||
+      !parseBindings("--output", outputs, outputFiles))
+    return 1;
+  cnnopt::tools::ModelLoader loader(kTool, inputFile);
+  if (!loader.load(options))
+    return 1;
+  const cnnopt::ModelGraph *model = loader.select(modelName);
+  if (!model)
+    return 1;
+  std::optional<KernelProgram> program = cnnopt::codegen::describeModel(loader.function(*model));
+  if (!program)
+    return 1;
+
+  for (const auto &[name, path] : outputFiles)
+    if (std::none_of(program->outputs.begin(), program->outputs.end(),
+                     [&](const auto &io) { return io.name == name; }))
+      return cnnopt::tools::fail(kTool, "model " + program->name + " has no output '" + name +
+                                            "' (its outputs: " + namesOf(program->outputs) + ")");
+
+  std::vector<cnnopt_param_info> table = paramTable(*program);
+  std::vector<float> params(size_t(program->paramFloats), 0.0f);
+  char error[4096];
+  if (!weightsFile.empty()) {
+    if (cnnopt_load_safetensors(weightsFile.c_str(), table.data(), int(table.size()),
+                                params.data(), error, sizeof(error)))
+      return cnnopt::tools::fail(kTool, weightsFile + ": " + error);
+  } else {
+    cnnopt_init_params(table.data(), int(table.size()), params.data(), seed);
+  }
+
+  std::vector<HostTensor> inputTensors;
+  if (!readInputs(*program, inputFiles, inputTensors))
+    return 1;
+
+  std::string message;
+  std::unique_ptr<cnnopt::codegen::JitModel> jit =
+      cnnopt::codegen::JitModel::compile(*program, target, message);
+  if (!jit)
+    return cnnopt::tools::fail(kTool, "code generation failed: " + message);
+  std::vector<HostTensor> results;
+  if (!jit->run(inputTensors, params, results, message))
+    return cnnopt::tools::fail(kTool, "run failed: " + message);
+
+  for (size_t k = 0; k < program->outputs.size(); ++k) {
+    const std::string &name = program->outputs[k].name;
+    auto file = outputFiles.find(name);
+    if (file == outputFiles.end()) {
+      llvm::outs() << name << " " << formatShape(results[k].shape) << "\n";
+      continue;
+    }
+    std::string writeError;
+    if (!cnnopt::npy::write(file->second,
+                            cnnopt::npy::fromFloat(results[k].shape, results[k].floats),
+                            writeError))
+      return cnnopt::tools::fail(kTool, writeError);
+  }
+
+  if (benchRuns > 0) {
+    std::vector<double> times;
+    for (unsigned r = 0; r < benchRuns; ++r) {
+      auto start = std::chrono::steady_clock::now();
+      if (!jit->run(inputTensors, params, results, message))
+        return cnnopt::tools::fail(kTool, "run failed: " + message);
+      times.push_back(std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start).count());
+    }
+    llvm::outs() << llvm::format("median latency: %.3f ms over %u runs\n", median(times),
+                                 unsigned(benchRuns));
+  }
+  return 0;
+}
