@@ -119,12 +119,13 @@ private:
   }
 
   static std::optional<AttrValue> plain(Attribute attr) {
+    // BoolAttr is an i1 IntegerAttr: test it first.
+    if (auto b = dyn_cast<BoolAttr>(attr))
+      return AttrValue(b.getValue());
     if (auto i = dyn_cast<IntegerAttr>(attr))
       return AttrValue(i.getInt());
     if (auto f = dyn_cast<FloatAttr>(attr))
       return AttrValue(f.getValueAsDouble());
-    if (auto b = dyn_cast<BoolAttr>(attr))
-      return AttrValue(b.getValue());
     if (isa<UnitAttr>(attr))
       return AttrValue(true);
     if (auto s = dyn_cast<StringAttr>(attr))

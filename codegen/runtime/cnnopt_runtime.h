@@ -18,24 +18,9 @@
 extern "C" {
 #endif
 
-/// The largest rank a parameter may have.
-#define CNNOPT_MAX_RANK 5
-
-/// One tensor of the flat parameter array.
-typedef struct cnnopt_param_info {
-  const char *name;                /* state_dict key, e.g. "layer1.0.bn1.running_var" */
-  int rank;                        /* 0..5 (num_batches_tracked has rank 0) */
-  int64_t shape[CNNOPT_MAX_RANK];  /* the first `rank` entries are used */
-  int64_t offset;                  /* first float of this tensor in the flat array */
-  int64_t size;                    /* element count (1 for rank 0) */
-  int init;                        /* CNNOPT_INIT_*: PyTorch's default initialiser */
-  float bound;                     /* for CNNOPT_INIT_UNIFORM: U(-bound, bound) */
-} cnnopt_param_info;
-
-/// Initialisers of `cnnopt_param_info::init`, as torch.nn's reset_parameters.
-#define CNNOPT_INIT_ZERO 0    /* norm biases, running_mean, num_batches_tracked */
-#define CNNOPT_INIT_ONE 1     /* norm weights, running_var */
-#define CNNOPT_INIT_UNIFORM 2 /* conv/linear weight and bias: bound = 1/sqrt(fan_in) */
+/* cnnopt_param_info, the CNNOPT_INIT_* initialisers and the Halide buffer
+ * structs: the same definitions every generated model header carries. */
+#include "cnnopt_model_api.h"
 
 /// Fills `params` from the `.safetensors` file at `path`, matching tensors to
 /// `table` by name, as `load_state_dict(strict=True)` does. F32 tensors are

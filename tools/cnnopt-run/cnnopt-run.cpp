@@ -13,7 +13,7 @@
 #include "codegen/CnnToKernelSpecs.h"
 #include "codegen/JitRunner.h"
 #include "codegen/runtime/Npy.h"
-#include "codegen/runtime/cnnopt_runtime.h"
+#include "codegen/ParamTable.h"
 #include "tools/common/ModelLoader.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -148,24 +148,6 @@ bool readInputs(const KernelProgram &program, const std::map<std::string, std::s
   return true;
 }
 
-/// The parameter table the runtime library reads and writes.
-std::vector<cnnopt_param_info> paramTable(const KernelProgram &program) {
-  std::vector<cnnopt_param_info> table;
-  for (const auto &p : program.params) {
-    cnnopt_param_info info{};
-    info.name = p.name.c_str();
-    const cnnopt::Shape &shape = program.values[p.value].shape;
-    info.rank = int(shape.size());
-    std::copy(shape.begin(), shape.end(), info.shape);
-    info.offset = p.offset;
-    info.size = p.size;
-    info.init = static_cast<int>(p.init);
-    info.bound = float(p.bound);
-    table.push_back(info);
-  }
-  return table;
-}
-
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -200,22 +182,15 @@ int main(int argc, char **argv) {
       return cnnopt::tools::fail(kTool, "model " + program->name + " has no output '" + name +
                                             "' (its outputs: " + namesOf(program->outputs) + ")");
 
-  std::vector<cnnopt_param_info> table = paramTable(*program);
-  std::vector<float> params(size_t(program->paramFloats), 0.0f);
-  char error[4096];
-  if (!weightsFile.empty()) {
-    if (cnnopt_load_safetensors(weightsFile.c_str(), table.data(), int(table.size()),
-                                params.data(), error, sizeof(error)))
-      return cnnopt::tools::fail(kTool, weightsFile + ": " + error);
-  } else {
-    cnnopt_init_params(table.data(), int(table.size()), params.data(), seed);
-  }
+  std::vector<float> params;
+  std::string message;
+  if (!cnnopt::codegen::loadParams(*program, weightsFile, seed, params, message))
+    return cnnopt::tools::fail(kTool, message);
 
   std::vector<HostTensor> inputTensors;
   if (!readInputs(*program, inputFiles, inputTensors))
     return 1;
 
-  std::string message;
   std::unique_ptr<cnnopt::codegen::JitModel> jit =
       cnnopt::codegen::JitModel::compile(*program, target, message);
   if (!jit)

@@ -6,11 +6,18 @@
 //   cnnopt model.cnn --emit=mlir          the module (every model)
 //   cnnopt model.cnn --print-params       state_dict keys and shapes
 //   cnnopt model.cnn --print-stats [--json]
+//   cnnopt model.cnn -o model.o [--weights w.safetensors] [--target T]
+//                                          model.o + model.h (C API)
+//   cnnopt model.cnn --emit=lib|header|halide-stmt|assembly [-o FILE]
 //
 // Errors are printed as `file:line:col: error: ...` and exit with code 1.
 //===----------------------------------------------------------------------===//
 
+#include "codegen/CnnToKernelSpecs.h"
 #include "codegen/HalideTarget.h"
+#include "codegen/HeaderWriter.h"
+#include "codegen/ModuleEmitter.h"
+#include "codegen/ParamTable.h"
 #include "dialect/ArgAttrs.h"
 #include "passes/ModelStats.h"
 #include "tools/common/ModelLoader.h"
@@ -19,9 +26,18 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
 
 namespace cl = llvm::cl;
 
@@ -36,11 +52,28 @@ cl::opt<std::string> modelName(
     "model", cl::desc("The model to use when the file defines several"),
     cl::value_desc("name"), cl::cat(category));
 
-enum class Emit { None, Mlir };
-cl::opt<Emit> emit("emit", cl::desc("Output to produce"), cl::init(Emit::None),
-                   cl::values(clEnumValN(Emit::Mlir, "mlir",
-                                         "the cnn dialect module (all models)")),
-                   cl::cat(category));
+enum class Emit { None, Mlir, Obj, Lib, Header, HalideStmt, Assembly };
+cl::opt<Emit> emit(
+    "emit", cl::desc("Output to produce (default with -o: obj)"), cl::init(Emit::None),
+    cl::values(clEnumValN(Emit::Mlir, "mlir", "the cnn dialect module (all models)"),
+               clEnumValN(Emit::Obj, "obj", "an object file and its C header"),
+               clEnumValN(Emit::Lib, "lib", "a static library and its C header"),
+               clEnumValN(Emit::Header, "header", "only the C header"),
+               clEnumValN(Emit::HalideStmt, "halide-stmt", "Halide's lowered statement"),
+               clEnumValN(Emit::Assembly, "assembly", "the generated assembly")),
+    cl::cat(category));
+
+cl::opt<std::string> outputFile("o", cl::desc("Output file; with obj/lib the header is "
+                                              "written beside it (model.o -> model.h)"),
+                                cl::value_desc("file"), cl::cat(category));
+
+cl::opt<std::string> weightsFile(
+    "weights", cl::desc("Embed these parameters (.safetensors, by state_dict name)"),
+    cl::value_desc("file"), cl::cat(category));
+
+cl::opt<std::string> target("target",
+                            cl::desc("Halide target: host, x86-64-linux-avx2, arm-64-linux, ..."),
+                            cl::init("host"), cl::cat(category));
 
 cl::opt<bool> printStats(
     "print-stats",
@@ -77,6 +110,107 @@ void printParamList(mlir::func::FuncOp func) {
   llvm::outs() << "total parameters: " << total << "\n";
 }
 
+/// `dir/model.o` -> `dir/model.h`
+std::string headerPathFor(const std::string &output) {
+  llvm::SmallString<256> path(output);
+  llvm::sys::path::replace_extension(path, ".h");
+  return path.str().str();
+}
+
+/// A scratch name beside `path`, so that the final rename stays on one
+/// file system and readers never see a partial file.
+std::string scratchPathFor(const std::string &path) {
+  return path + ".tmp" + std::to_string(::getpid());
+}
+
+/// Moves a finished scratch file into place.
+bool commit(const std::string &scratch, const std::string &path) {
+  if (std::rename(scratch.c_str(), path.c_str()) == 0)
+    return true;
+  std::remove(scratch.c_str());
+  cnnopt::tools::fail("cnnopt", "cannot write " + path + ": " + std::strerror(errno));
+  return false;
+}
+
+/// Writes `text` to `path` (stdout when empty) atomically.
+bool writeText(const std::string &path, const std::string &text) {
+  if (path.empty()) {
+    llvm::outs() << text;
+    return true;
+  }
+  std::string scratch = scratchPathFor(path);
+  std::error_code ec;
+  {
+    llvm::raw_fd_ostream os(scratch, ec);
+    if (!ec) {
+      os << text;
+      os.close();
+      ec = os.error();
+    }
+  }
+  if (ec) {
+    std::remove(scratch.c_str());
+    cnnopt::tools::fail("cnnopt", "cannot write " + path + ": " + ec.message());
+    return false;
+  }
+  return commit(scratch, path);
+}
+
+/// -o / --emit: the object or library with its header, or one text artifact.
+int generateCode(mlir::func::FuncOp func) {
+  std::optional<cnnopt::codegen::KernelProgram> program = cnnopt::codegen::describeModel(func);
+  if (!program)
+    return 1;
+  std::vector<float> weights;
+  std::string error;
+  if (!weightsFile.empty() &&
+      !cnnopt::codegen::loadParams(*program, weightsFile, 0, weights, error))
+    return cnnopt::tools::fail("cnnopt", error);
+
+  cnnopt::codegen::HeaderOptions headerOptions;
+  headerOptions.sourceFile = llvm::sys::path::filename(inputFile).str();
+  headerOptions.objectFile = llvm::sys::path::filename(outputFile).str();
+  headerOptions.headerFile = llvm::sys::path::filename(
+      emit == Emit::Header ? outputFile.getValue() : headerPathFor(outputFile)).str();
+  headerOptions.embeddedWeights = !weightsFile.empty();
+  std::string header = cnnopt::codegen::writeHeader(*program, headerOptions);
+  if (emit == Emit::Header)
+    return writeText(outputFile, header) ? 0 : 1;
+
+  cnnopt::codegen::EmitRequest request;
+  request.kind = emit == Emit::Obj        ? cnnopt::codegen::ArtifactKind::Object
+                 : emit == Emit::Lib      ? cnnopt::codegen::ArtifactKind::StaticLibrary
+                 : emit == Emit::Assembly ? cnnopt::codegen::ArtifactKind::Assembly
+                                          : cnnopt::codegen::ArtifactKind::Stmt;
+  request.target = target;
+  request.weights = weightsFile.empty() ? nullptr : weights.data();
+  std::string textOutput;
+  if (outputFile.empty()) {
+    // A text artifact to stdout goes through a scratch file.
+    llvm::SmallString<128> scratch;
+    llvm::sys::fs::createTemporaryFile("cnnopt", "txt", scratch);
+    request.path = scratch.str().str();
+  } else {
+    request.path = scratchPathFor(outputFile);
+  }
+  if (!cnnopt::codegen::emitModule(*program, request, error)) {
+    std::remove(request.path.c_str());
+    return cnnopt::tools::fail("cnnopt", "code generation failed: " + error);
+  }
+  if (outputFile.empty()) {
+    auto text = llvm::MemoryBuffer::getFile(request.path);
+    std::remove(request.path.c_str());
+    if (text)
+      llvm::outs() << (*text)->getBuffer();
+    return text ? 0 : 1;
+  }
+  if (!commit(request.path, outputFile))
+    return 1;
+  if (emit == Emit::Obj || emit == Emit::Lib)
+    return writeText(headerPathFor(outputFile), header) ? 0 : 1;
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -98,9 +232,18 @@ int main(int argc, char **argv) {
   if (!loader.load(options))
     return 1;
 
+  if (!outputFile.empty() && emit == Emit::None)
+    emit = Emit::Obj;
+  bool generatesCode = emit != Emit::None && emit != Emit::Mlir;
+  if ((emit == Emit::Obj || emit == Emit::Lib) && outputFile.empty())
+    return cnnopt::tools::fail("cnnopt", "--emit=obj and --emit=lib need -o FILE");
+  if (!cnnopt::codegen::isValidTarget(target))
+    return cnnopt::tools::fail("cnnopt", "unknown Halide target '" + target +
+                                             "' (e.g. host, x86-64-linux-avx2, arm-64-linux)");
+
   // --model is checked even when only --emit=mlir (which prints every model)
   // is asked for, so a misspelt name never passes silently.
-  bool needsModel = printStats || printParams;
+  bool needsModel = printStats || printParams || generatesCode;
   const cnnopt::ModelGraph *model = nullptr;
   if (needsModel || !modelName.empty()) {
     model = loader.select(modelName);
@@ -124,5 +267,5 @@ int main(int argc, char **argv) {
     else
       cnnopt::printStatsTable(stats, llvm::outs());
   }
-  return 0;
+  return generatesCode ? generateCode(func) : 0;
 }

@@ -1,0 +1,33 @@
+//===- HeaderWriter.h - The C header of a compiled model --------*- C++ -*-===//
+//
+// Writes model.h: the support code every header carries (runtime/
+// cnnopt_model_api.h, pasted verbatim), the parameter table, and the C entry
+// points <model>_init_params, <model>_forward (plain pointers and a batch
+// size), <model>_forward_buffers (Halide buffers) and <model>_last_error.
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNOPT_CODEGEN_HEADERWRITER_H
+#define CNNOPT_CODEGEN_HEADERWRITER_H
+
+#include "codegen/KernelSpec.h"
+
+#include <string>
+
+namespace cnnopt::codegen {
+
+struct HeaderOptions {
+  std::string sourceFile;       ///< the .cnn file, for the banner
+  std::string headerFile;       ///< this header's file name, for the banner
+  std::string objectFile;       ///< what to link, for the banner
+  bool embeddedWeights = false; ///< the pipeline takes no parameter buffer
+};
+
+/// The name of the compiled Halide pipeline in the object.
+std::string pipelineSymbol(const KernelProgram &program);
+
+/// The full text of the header for `program`.
+std::string writeHeader(const KernelProgram &program, const HeaderOptions &options);
+
+} // namespace cnnopt::codegen
+
+#endif // CNNOPT_CODEGEN_HEADERWRITER_H

@@ -1,0 +1,52 @@
+//===- ModuleEmitter.cpp - Ahead-of-time outputs of a model ---------------===//
+//
+// One Halide compile per request. A static library is written by Halide
+// beside a header of its own under a scratch prefix; only the archive is
+// kept (cnnopt writes the model's C header itself).
+//===----------------------------------------------------------------------===//
+
+#include "codegen/ModuleEmitter.h"
+#include "codegen/HeaderWriter.h"
+#include "codegen/Lowering.h"
+
+#include <cstdio>
+
+namespace cnnopt::codegen {
+
+using namespace Halide;
+
+bool emitModule(const KernelProgram &program, const EmitRequest &request, std::string &error) {
+  try {
+    Target target = request.target == "host" ? get_host_target() : Target(request.target);
+    LoweredModel lowered = lowerModel(program, target, request.weights);
+    std::vector<Argument> args = lowered.arguments();
+    std::string name = pipelineSymbol(program);
+    switch (request.kind) {
+    case ArtifactKind::Object:
+      lowered.pipeline.compile_to({{OutputFileType::object, request.path}}, args, name, target);
+      break;
+    case ArtifactKind::Stmt:
+      lowered.pipeline.compile_to({{OutputFileType::stmt, request.path}}, args, name, target);
+      break;
+    case ArtifactKind::Assembly:
+      lowered.pipeline.compile_to({{OutputFileType::assembly, request.path}}, args, name, target);
+      break;
+    case ArtifactKind::StaticLibrary: {
+      std::string scratch = request.path + ".halide";
+      lowered.pipeline.compile_to_static_library(scratch, args, name, target);
+      std::remove((scratch + ".h").c_str());
+      if (std::rename((scratch + ".a").c_str(), request.path.c_str()) != 0) {
+        error = "cannot move " + scratch + ".a to " + request.path;
+        return false;
+      }
+      break;
+    }
+    }
+    return true;
+  } catch (const Halide::Error &e) {
+    error = e.what();
+  }
+  return false;
+}
+
+} // namespace cnnopt::codegen
