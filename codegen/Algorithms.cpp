@@ -13,6 +13,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <variant>
 
 namespace cnnopt::codegen {
 namespace {
@@ -44,7 +45,7 @@ struct Call {
   /// An intermediate Func the schedule must place.
   Func stage(const std::string &suffix) {
     Func f = resultFunc("_" + suffix);
-    out.stages.push_back(f);
+    out.stages[suffix] = f;
     return f;
   }
 
@@ -62,6 +63,18 @@ struct Call {
 };
 
 using Definition = std::function<KernelFuncs(Call &)>;
+
+/// A boolean attribute. MLIR's BoolAttr is an IntegerAttr of i1, so the
+/// kernel description may hold it as an int64 (1/0) rather than a bool;
+/// accept both (Kernel::b aborts on the int form).
+bool flag(const Kernel &k, const std::string &attr) {
+  auto it = k.attrs.find(attr);
+  if (it == k.attrs.end())
+    return false;
+  if (const int64_t *i = std::get_if<int64_t>(&it->second))
+    return *i != 0;
+  return k.b(attr);
+}
 
 Expr f32(double v) { return Expr(static_cast<float>(v)); }
 Expr negInf() { return Expr(-std::numeric_limits<float>::infinity()); }
@@ -109,7 +122,9 @@ Expr activate(const std::string &act, Expr x) {
 // Convolutions and linear
 //===----------------------------------------------------------------------===//
 
-/// sum over (ci, kh, kw) of padded(x) * weight, plus bias: nn.Conv2d.
+/// sum over (ci, kh, kw) of padded(x) * weight, plus bias: nn.Conv2d. The
+/// zero padding is a stage of its own ("padded") so that the accumulation
+/// reads without bounds tests.
 Func convolution(Call &c, Var ox, Var oy, Var o, Var n) {
   const Kernel &k = c.kernel;
   const Tensor &x = c.op(0), &w = c.op(1);
@@ -118,21 +133,31 @@ Func convolution(Call &c, Var ox, Var oy, Var o, Var n) {
              &dilation = k.ints("dilation");
   int groups = int(k.i("groups"));
   int outPerGroup = int(w.shape[0]) / groups, inPerGroup = int(w.shape[1]);
+  // Padded coordinates: input row y lives at y + top.
+  Func input = x.func;
+  if (std::any_of(pad.begin(), pad.end(), [](int64_t p) { return p != 0; })) {
+    Var px("px"), py("py"), pc("pc"), pn("pn");
+    input = c.stage("padded");
+    input(px, py, pc, pn) = paddedAt(x, pn, pc, py - int(pad[0]), px - int(pad[1]), f32(0));
+  }
   RDom r(0, inPerGroup, 0, int(w.shape[2]), 0, int(w.shape[3]), "r");
-  Expr ci = (o / outPerGroup) * inPerGroup + r.x;
-  Expr iy = oy * int(stride[0]) - int(pad[0]) + r.y * int(dilation[0]);
-  Expr ix = ox * int(stride[1]) - int(pad[1]) + r.z * int(dilation[1]);
+  // Without groups the input channel is r.x alone, which lets Halide see
+  // that every output channel of a tile reads the same input vector.
+  Expr ci = groups == 1 ? Expr(r.x) : (o / outPerGroup) * inPerGroup + r.x;
+  Expr iy = oy * int(stride[0]) + r.y * int(dilation[0]);
+  Expr ix = ox * int(stride[1]) + r.z * int(dilation[1]);
   Func conv = c.stage("conv");
   conv(ox, oy, o, n) = bias ? bias->at({o}) : f32(0);
-  conv(ox, oy, o, n) += paddedAt(x, n, ci, iy, ix, f32(0)) * w.at({o, r.x, r.y, r.z});
+  conv(ox, oy, o, n) += input(ix, iy, ci, n) * w.at({o, r.x, r.y, r.z});
   return conv;
 }
 
 KernelFuncs conv2d(Call &c) {
   Var ox("ox"), oy("oy"), o("o"), n("n");
   Func conv = convolution(c, ox, oy, o, n);
-  c.out.stages.pop_back(); // the accumulation is the result itself
-  return c.done(conv);
+  Func f = c.resultFunc();
+  f(ox, oy, o, n) = conv(ox, oy, o, n);
+  return c.done(f);
 }
 
 /// y = act((conv(x) + bias) * scale + shift + residual)
@@ -172,7 +197,7 @@ KernelFuncs convTranspose2d(Call &c) {
   Func conv = c.stage("conv");
   conv(ox, oy, o, n) = bias ? bias->at({o}) : f32(0);
   conv(ox, oy, o, n) += select(valid, input * w.at({ci, o % outPerGroup, r.y, r.z}), 0.0f);
-  c.out.stages.pop_back(); // the accumulation is the result itself
+  c.out.stages.erase("conv"); // the accumulation is the result itself
   return c.done(conv);
 }
 
@@ -354,7 +379,7 @@ KernelFuncs avgPool2d(Call &c) {
   Expr y1 = min(y0 + int(kernel[0]), h + int(pad[0]));
   Expr x1 = min(x0 + int(kernel[1]), w + int(pad[1]));
   Expr divisor = (y1 - y0) * (x1 - x0);
-  if (!k.b("count_include_pad"))
+  if (!flag(k, "count_include_pad"))
     divisor = (min(y1, h) - max(y0, 0)) * (min(x1, w) - max(x0, 0));
   RDom r(0, int(kernel[0]), 0, int(kernel[1]), "r");
   Func f = c.resultFunc();
@@ -473,7 +498,7 @@ KernelFuncs concat(Call &c) {
 KernelFuncs mean(Call &c) {
   const Tensor &x = c.op(0);
   const auto &axes = c.kernel.ints("axes");
-  bool keepdim = c.kernel.b("keepdim");
+  bool keepdim = flag(c.kernel, "keepdim");
   Region region;
   int count = 1;
   for (int64_t a : axes) {

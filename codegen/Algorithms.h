@@ -12,16 +12,19 @@
 #include "codegen/KernelSpec.h"
 #include "codegen/Tensor.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
 namespace cnnopt::codegen {
 
 /// The Funcs of one kernel: its result and the intermediate stages the
-/// schedule has to place (statistics of a norm, a padded input, ...).
+/// schedule has to place, by role: "padded" (a zero-padded input), "conv"
+/// (a convolution's accumulator), "mean"/"var" (a norm's statistics),
+/// "scale"/"shift", "max"/"sum" (softmax).
 struct KernelFuncs {
   Tensor result;
-  std::vector<Halide::Func> stages;
+  std::map<std::string, Halide::Func> stages;
 };
 
 /// Whether `op` (a cnn mnemonic) has a definition here.
