@@ -9,7 +9,7 @@
 #include "codegen/HeaderWriter.h"
 #include "codegen/Lowering.h"
 
-#include <cstdio>
+#include <filesystem>
 
 namespace cnnopt::codegen {
 
@@ -32,11 +32,16 @@ bool emitModule(const KernelProgram &program, const EmitRequest &request, std::s
       lowered.pipeline.compile_to({{OutputFileType::assembly, request.path}}, args, name, target);
       break;
     case ArtifactKind::StaticLibrary: {
-      std::string scratch = request.path + ".halide";
-      lowered.pipeline.compile_to_static_library(scratch, args, name, target);
-      std::remove((scratch + ".h").c_str());
-      if (std::rename((scratch + ".a").c_str(), request.path.c_str()) != 0) {
-        error = "cannot move " + scratch + ".a to " + request.path;
+      // Halide names the archive member after the prefix: <model>.a.o.
+      std::filesystem::path dir = std::filesystem::path(request.path).string() + ".dir";
+      std::error_code ec;
+      std::filesystem::create_directory(dir, ec);
+      std::string prefix = (dir / program.name).string();
+      lowered.pipeline.compile_to_static_library(prefix, args, name, target);
+      std::filesystem::rename(prefix + ".a", request.path, ec);
+      std::filesystem::remove_all(dir);
+      if (ec) {
+        error = "cannot write " + request.path + ": " + ec.message();
         return false;
       }
       break;

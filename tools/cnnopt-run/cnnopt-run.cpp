@@ -82,6 +82,19 @@ std::string formatShape(const std::vector<int64_t> &shape) {
   return s + "]";
 }
 
+/// NumPy's name of an .npy dtype code ("i4" -> "int32").
+std::string dtypeName(const std::string &code) {
+  if (code == "f4")
+    return "float32";
+  if (code == "f8")
+    return "float64";
+  if (code == "i4")
+    return "int32";
+  if (code == "i8")
+    return "int64";
+  return code;
+}
+
 /// Names of `ios` for messages: "x, labels".
 template <typename IOs> std::string namesOf(const IOs &ios) {
   std::vector<std::string> names;
@@ -116,7 +129,7 @@ bool readInputs(const KernelProgram &program, const std::map<std::string, std::s
     if (wantInt != isInt)
       return cnnopt::tools::fail(kTool, "input '" + io.name + "' must be " +
                                             (wantInt ? "int32" : "float32") + ", " +
-                                            file->second + " holds " + array.dtype),
+                                            file->second + " holds " + dtypeName(array.dtype)),
              false;
     bool fits = array.shape.size() == type.shape.size();
     for (size_t a = 0; fits && a < type.shape.size(); ++a)

@@ -167,11 +167,20 @@ int generateCode(mlir::func::FuncOp func) {
       !cnnopt::codegen::loadParams(*program, weightsFile, 0, weights, error))
     return cnnopt::tools::fail("cnnopt", error);
 
+  if (!outputFile.empty()) {
+    llvm::StringRef dir = llvm::sys::path::parent_path(outputFile);
+    if (!dir.empty() && !llvm::sys::fs::is_directory(dir))
+      return cnnopt::tools::fail("cnnopt", "cannot write " + outputFile + ": directory '" +
+                                               dir + "' does not exist");
+  }
+  // Without -o (a header on stdout) the banner names the default files.
+  std::string object = outputFile.empty() ? program->name + ".o" : outputFile.getValue();
   cnnopt::codegen::HeaderOptions headerOptions;
   headerOptions.sourceFile = llvm::sys::path::filename(inputFile).str();
-  headerOptions.objectFile = llvm::sys::path::filename(outputFile).str();
+  headerOptions.objectFile = llvm::sys::path::filename(object).str();
   headerOptions.headerFile = llvm::sys::path::filename(
-      emit == Emit::Header ? outputFile.getValue() : headerPathFor(outputFile)).str();
+      emit == Emit::Header && !outputFile.empty() ? outputFile.getValue()
+                                                  : headerPathFor(object)).str();
   headerOptions.embeddedWeights = !weightsFile.empty();
   std::string header = cnnopt::codegen::writeHeader(*program, headerOptions);
   if (emit == Emit::Header)
