@@ -40,15 +40,7 @@ def main():
     args = ap.parse_args()
     import torch
     model = reference_models.build_reference("simple_cnn").eval()
-    torch.manual_seed(0)
-    state = {}
-    for name, value in model.state_dict().items():
-        if name.endswith("num_batches_tracked"):
-            state[name] = value
-        elif name.endswith("running_var"):
-            state[name] = torch.rand(value.shape) + 0.5
-        else:
-            state[name] = torch.randn(value.shape) * 0.3
+    state = reference_models.random_state_dict("simple_cnn")
     model.load_state_dict(state)
     with tempfile.TemporaryDirectory() as tmp:
         weights = os.path.join(tmp, "w.safetensors")

@@ -285,3 +285,19 @@ def build_reference(name):
 def input_shape(name, batch=2):
     """The model's input shape with batch size `batch`."""
     return (batch,) + tuple(REFERENCES[name][2])
+
+
+def random_state_dict(name, seed=0):
+    """Random weights for reference `name` in its state_dict order: N(0, 0.3)
+    parameters and running means, running variances in [0.5, 1.5), the
+    num_batches_tracked counters unchanged."""
+    torch.manual_seed(seed)
+    state = {}
+    for key, value in build_reference(name).state_dict().items():
+        if key.endswith("num_batches_tracked"):
+            state[key] = value
+        elif key.endswith("running_var"):
+            state[key] = torch.rand(value.shape) + 0.5
+        else:
+            state[key] = torch.randn(value.shape) * 0.3
+    return state
