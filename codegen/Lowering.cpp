@@ -46,6 +46,24 @@ Tensor paramSlice(Func flat, const Shape &shape, int64_t offset, const std::stri
   return t;
 }
 
+/// Declares that a buffer of `shape` is dense, row-major and starts at 0,
+/// with every extent but the run-time batch fixed. Constant bounds and
+/// strides let Halide's lowering simplify every bounds expression of the
+/// pipeline to numbers (it otherwise stays symbolic in the output sizes and
+/// grows with depth), and the compiled code asserts them.
+template <typename Dims> void constrainDense(Dims dim, const Shape &shape) {
+  int rank = int(shape.size());
+  int stride = 1;
+  for (int h = 0; h < rank; ++h) {
+    int64_t extent = shape[rank - 1 - h];
+    dim(h).set_min(0).set_stride(stride);
+    if (extent == kDynamic)
+      break; // the batch is outermost: nothing past it
+    dim(h).set_extent(int(extent));
+    stride *= int(extent);
+  }
+}
+
 /// A legal Halide name from a state_dict key or scope ("layer1.0.conv1").
 std::string funcName(const std::string &name) {
   std::string out;
@@ -77,6 +95,7 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
     t.func = Func(param);
     if (rank > 0 && type.shape[0] == kDynamic)
       t.batch = param.dim(rank - 1).extent();
+    constrainDense([&](int h) { return param.dim(h); }, type.shape);
     model.inputs.push_back(param);
   }
 
@@ -89,6 +108,7 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
     model.embeddedWeights = true;
   } else {
     model.params = ImageParam(Float(32), 1, "params");
+    model.params.dim(0).set_min(0);
     flat(i) = model.params(i);
   }
   for (const KernelParam &p : program.params)
@@ -116,6 +136,7 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
       out(halideArgs(v)) = t.func(halideArgs(v));
       out.compute_root();
     }
+    constrainDense([&](int h) { return out.output_buffer().dim(h); }, t.shape);
     model.outputs.push_back(out);
   }
   model.pipeline = Pipeline(model.outputs);
