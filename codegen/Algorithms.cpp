@@ -53,8 +53,9 @@ struct Call {
   KernelFuncs done(Func f) {
     out.result.func = f;
     out.result.shape = shape;
+    bool dynamic = !shape.empty() && shape[0] == kDynamic; // not after mean over axis 0
     for (const Tensor *t : ops)
-      if (t && t->batch.defined()) {
+      if (dynamic && t && t->batch.defined()) {
         out.result.batch = t->batch;
         break;
       }
@@ -226,13 +227,14 @@ KernelFuncs batchNorm(Call &c) {
   const Tensor *weight = c.optional(1), *bias = c.optional(2);
   const Tensor &mean = c.op(3), &var = c.op(4);
   Var ch("ch");
-  Func scale = c.stage("scale"), shift = c.stage("shift");
+  // (scale, shift) per channel, one stage: a model has dozens of these.
+  Func affine = c.stage("affine");
   Expr invStd = 1.0f / sqrt(var.at({ch}) + f32(c.kernel.f("eps")));
-  scale(ch) = weight ? weight->at({ch}) * invStd : invStd;
-  shift(ch) = (bias ? bias->at({ch}) : f32(0)) - mean.at({ch}) * scale(ch);
+  Expr scale = weight ? weight->at({ch}) * invStd : invStd;
+  affine(ch) = Tuple(scale, (bias ? bias->at({ch}) : f32(0)) - mean.at({ch}) * scale);
   auto v = axisVars(x.rank());
   Func f = c.resultFunc();
-  f(halideArgs(v)) = x.at(asExprs(v)) * scale(v[1]) + shift(v[1]);
+  f(halideArgs(v)) = x.at(asExprs(v)) * affine(v[1])[0] + affine(v[1])[1];
   return c.done(f);
 }
 
@@ -333,7 +335,7 @@ KernelFuncs softmax(Call &c, bool log) {
   for (int a = 0; a < x.rank(); ++a)
     if (a != axis)
       others.push_back(v[a]);
-  RDom r(0, int(x.shape[axis]), "r");
+  RDom r(0, x.extent(axis), "r"); // the run-time batch when axis is 0
   std::vector<Expr> along = asExprs(v);
   along[axis] = r;
   Func top = c.stage("max"), total = c.stage("sum");
@@ -500,10 +502,10 @@ KernelFuncs mean(Call &c) {
   const auto &axes = c.kernel.ints("axes");
   bool keepdim = flag(c.kernel, "keepdim");
   Region region;
-  int count = 1;
+  Expr count = 1; // over the run-time batch too when axis 0 is reduced
   for (int64_t a : axes) {
-    region.push_back(Range(0, int(x.shape[a])));
-    count *= int(x.shape[a]);
+    region.push_back(Range(0, x.extent(int(a))));
+    count = count * x.extent(int(a));
   }
   RDom r(region, "r");
   auto v = axisVars(int(c.shape.size()));
@@ -518,7 +520,7 @@ KernelFuncs mean(Call &c) {
     }
   }
   Func f = c.resultFunc();
-  f(halideArgs(v)) = sum(x.at(in)) / f32(count);
+  f(halideArgs(v)) = sum(x.at(in)) / cast<float>(count);
   return c.done(f);
 }
 

@@ -21,7 +21,7 @@ namespace cnnopt::codegen {
 /// The Funcs of one kernel: its result and the intermediate stages the
 /// schedule has to place, by role: "padded" (a zero-padded input), "conv"
 /// (a convolution's accumulator), "mean"/"var" (a norm's statistics),
-/// "scale"/"shift", "max"/"sum" (softmax).
+/// "affine" (batch_norm's per-channel scale and shift), "max"/"sum" (softmax).
 struct KernelFuncs {
   Tensor result;
   std::map<std::string, Halide::Func> stages;

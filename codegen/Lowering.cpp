@@ -11,6 +11,7 @@
 #include "codegen/Algorithms.h"
 #include "codegen/Schedules.h"
 
+#include <map>
 #include <set>
 
 namespace cnnopt::codegen {
@@ -115,12 +116,27 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
     values[p.value] = paramSlice(flat, program.values[p.value].shape, p.offset,
                                  "p_" + funcName(p.name));
 
+  // A pointwise kernel whose every reader reads each element once is
+  // computed inside its readers (conv -> batch_norm -> relu -> padded copy).
+  std::set<int> outputs;
+  for (const KernelIO &output : program.outputs)
+    outputs.insert(output.value);
+  std::map<int, bool> readOnce; // value -> every use reads each element once
+  for (const Kernel &k : program.kernels)
+    for (size_t o = 0; o < k.operands.size(); ++o)
+      if (k.operands[o] >= 0) {
+        auto [it, fresh] = readOnce.emplace(k.operands[o], true);
+        it->second = it->second && readsOnce(k, o, program.values);
+      }
+
   for (const Kernel &k : program.kernels) {
     std::vector<const Tensor *> operands;
     for (int id : k.operands)
       operands.push_back(id < 0 ? nullptr : &values[id]);
     KernelFuncs funcs = defineKernel(k, operands, program.values[k.result].shape);
-    scheduleKernel(k, funcs, target);
+    bool inlined = isPointwise(k, program.values) && !outputs.count(k.result) &&
+                   readOnce.count(k.result) && readOnce[k.result];
+    scheduleKernel(k, funcs, target, inlined);
     values[k.result] = funcs.result;
   }
 

@@ -10,6 +10,7 @@
 #include "codegen/Schedules.h"
 
 #include <algorithm>
+#include <set>
 
 namespace cnnopt::codegen {
 namespace {
@@ -100,7 +101,36 @@ void scheduleDirectConv(const Kernel &kernel, KernelFuncs &funcs, int width) {
 
 } // namespace
 
-void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &target) {
+bool isPointwise(const Kernel &kernel, const std::vector<TensorType> &values) {
+  static const std::set<std::string> unary = {
+      "relu",    "relu6",     "sigmoid",          "tanh",      "silu",       "hardswish",
+      "hardsigmoid", "leaky_relu", "gelu",       "neg",       "batch_norm", "dropout",
+      "dropblock",   "stochastic_depth"};
+  static const std::set<std::string> binary = {"add", "sub", "mul", "div"};
+  if (unary.count(kernel.op))
+    return true;
+  if (!binary.count(kernel.op))
+    return false;
+  // A broadcast operand is read many times per element: not free to inline.
+  const Shape &result = values[kernel.result].shape;
+  return values[kernel.operands[0]].shape == result && values[kernel.operands[1]].shape == result;
+}
+
+bool readsOnce(const Kernel &consumer, size_t operand, const std::vector<TensorType> &values) {
+  if (consumer.op == "conv2d" || consumer.op == "fused_conv2d") {
+    const auto &pad = consumer.ints("padding");
+    bool padded = std::any_of(pad.begin(), pad.end(), [](int64_t p) { return p != 0; });
+    return operand == 0 && padded;
+  }
+  if (!isPointwise(consumer, values))
+    return false;
+  // Same-shape operand of a pointwise kernel (batch_norm's parameters are
+  // per-channel, but they are parameters, never kernel results).
+  return values[consumer.operands[operand]].shape == values[consumer.result].shape;
+}
+
+void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &target,
+                    bool inlined) {
   int width = vectorWidth(target);
   if (kernel.op == "conv2d" || kernel.op == "fused_conv2d") {
     scheduleDirectConv(kernel, funcs, width);
@@ -108,7 +138,8 @@ void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &targ
   }
   for (auto &[role, stage] : funcs.stages)
     scheduleStage(stage, width);
-  scheduleStage(funcs.result.func, width);
+  if (!inlined)
+    scheduleStage(funcs.result.func, width);
 }
 
 } // namespace cnnopt::codegen
