@@ -125,6 +125,16 @@ def run_cnnopt(cnnopt_run, model_file, inputs, outputs, workdir, weights=None,
                model=None, input_shapes=(), tag="run"):
     """Runs cnnopt-run; `inputs` {name: array}, `outputs` [name]; returns
     ({name: array}, seconds)."""
+    results, seconds = run_cnnopt_batches(cnnopt_run, model_file, [inputs], outputs, workdir,
+                                          weights, model, input_shapes, tag)
+    return results[0], seconds
+
+
+def run_cnnopt_batches(cnnopt_run, model_file, input_sets, outputs, workdir, weights=None,
+                       model=None, input_shapes=(), tag="run"):
+    """Runs cnnopt-run once, compiling once, on every {name: array} of
+    `input_sets` (file lists, one run each); returns ([{name: array}] per
+    set, seconds)."""
     os.makedirs(workdir, exist_ok=True)
     cmd = [cnnopt_run, model_file]
     if model:
@@ -133,23 +143,27 @@ def run_cnnopt(cnnopt_run, model_file, inputs, outputs, workdir, weights=None,
         cmd += ["--weights", weights]
     for spec in input_shapes:
         cmd += ["--input-shape", spec]
-    for name, value in inputs.items():
-        path = os.path.join(workdir, f"{tag}.in.{name}.npy")
-        np.save(path, np.ascontiguousarray(value, dtype=np.float32))
-        cmd += ["--input", f"{name}={path}"]
-    paths = {}
+    for name in input_sets[0]:
+        files = []
+        for k, inputs in enumerate(input_sets):
+            path = os.path.join(workdir, f"{tag}.{k}.in.{name}.npy")
+            np.save(path, np.ascontiguousarray(inputs[name], dtype=np.float32))
+            files.append(path)
+        cmd += ["--input", f"{name}={','.join(files)}"]
+    paths = [{} for _ in input_sets]
     for name in outputs:
-        paths[name] = os.path.join(workdir, f"{tag}.out.{name}.npy")
-        if os.path.exists(paths[name]):
-            os.remove(paths[name])
-        cmd += ["--output", f"{name}={paths[name]}"]
+        for k in range(len(input_sets)):
+            paths[k][name] = os.path.join(workdir, f"{tag}.{k}.out.{name}.npy")
+            if os.path.exists(paths[k][name]):
+                os.remove(paths[k][name])
+        cmd += ["--output", f"{name}={','.join(p[name] for p in paths)}"]
     start = time.time()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.time() - start
     if proc.returncode != 0:
         raise RunError(f"cnnopt-run exited with {proc.returncode}\n  command: {' '.join(cmd)}\n"
                        f"  stdout: {proc.stdout.strip()}\n  stderr: {proc.stderr.strip()}")
-    return {name: np.load(path) for name, path in paths.items()}, seconds
+    return [{name: np.load(path) for name, path in p.items()} for p in paths], seconds
 
 
 # ---------------------------------------------------------------------------

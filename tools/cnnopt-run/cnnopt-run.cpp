@@ -4,6 +4,9 @@
 //              --input NAME=FILE.npy ... [--output NAME=FILE.npy ...]
 //              [--bench N] [--seed S] [--input-shape x=3,64,64]
 //
+// `--input x=a.npy,b.npy --output y=ya.npy,yb.npy` runs the model once per
+// file of the lists (batch 1 then batch 3, say) on one compile.
+//
 // Compiles the model through the same lowering as `cnnopt -o` (JIT for the
 // host), loads the weights by state_dict name (or PyTorch's default
 // initialisers), checks every input against the model's signature, runs
@@ -43,10 +46,11 @@ cl::opt<std::string> weightsFile("weights",
                                  cl::desc("Parameters by state_dict name (.safetensors); "
                                           "without it, PyTorch's default initialisers"),
                                  cl::value_desc("file"), cl::cat(category));
-cl::list<std::string> inputs("input", cl::desc("A model input from a .npy file"),
-                             cl::value_desc("name=file.npy"), cl::cat(category));
+cl::list<std::string> inputs("input",
+                             cl::desc("A model input from a .npy file (a list: one run each)"),
+                             cl::value_desc("name=file.npy[,file.npy...]"), cl::cat(category));
 cl::list<std::string> outputs("output", cl::desc("Write a model output to a .npy file"),
-                              cl::value_desc("name=file.npy"), cl::cat(category));
+                              cl::value_desc("name=file.npy[,file.npy...]"), cl::cat(category));
 cl::opt<unsigned> benchRuns("bench", cl::desc("Time N runs and print the median latency"),
                             cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the default initialisers"), cl::init(0),
@@ -57,19 +61,36 @@ cl::list<std::string> inputShapes("input-shape",
                                   cl::desc("Override an input's non-batch dimensions"),
                                   cl::value_desc("name=d1,d2,..."), cl::cat(category));
 
-/// Splits `name=path` options; fails on a malformed or repeated name.
+/// Files by tensor name, for one run of the model.
+using Bindings = std::map<std::string, std::string>;
+
+/// Splits `name=path[,path...]` options into one Bindings per run; fails on
+/// a malformed or repeated name, or lists of different lengths.
 bool parseBindings(const char *flag, const std::vector<std::string> &specs,
-                   std::map<std::string, std::string> &out) {
+                   std::vector<Bindings> &runs) {
   for (const std::string &spec : specs) {
-    auto [name, path] = llvm::StringRef(spec).split('=');
-    if (name.empty() || path.empty()) {
-      cnnopt::tools::fail(kTool, llvm::Twine(flag) + " expects name=file.npy, got '" + spec + "'");
+    auto [name, paths] = llvm::StringRef(spec).split('=');
+    llvm::SmallVector<llvm::StringRef> files;
+    paths.split(files, ',');
+    if (name.empty() || paths.empty() ||
+        llvm::any_of(files, [](llvm::StringRef f) { return f.empty(); })) {
+      cnnopt::tools::fail(kTool, llvm::Twine(flag) + " expects name=file.npy[,file.npy...], got '" +
+                                     spec + "'");
       return false;
     }
-    if (!out.emplace(name.str(), path.str()).second) {
-      cnnopt::tools::fail(kTool, llvm::Twine(flag) + " '" + name + "' is given twice");
+    if (runs.empty())
+      runs.resize(files.size());
+    if (runs.size() != files.size()) {
+      cnnopt::tools::fail(kTool, llvm::Twine(flag) + " '" + name + "' lists " +
+                                     llvm::Twine(files.size()) + " files, the others " +
+                                     llvm::Twine(runs.size()));
       return false;
     }
+    for (size_t r = 0; r < files.size(); ++r)
+      if (!runs[r].emplace(name.str(), files[r].str()).second) {
+        cnnopt::tools::fail(kTool, llvm::Twine(flag) + " '" + name + "' is given twice");
+        return false;
+      }
   }
   return true;
 }
@@ -174,11 +195,18 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "cnnopt-run: run a model on .npy inputs\n");
 
   cnnopt::FrontendOptions options;
-  std::map<std::string, std::string> inputFiles, outputFiles;
+  std::vector<Bindings> inputRuns, outputRuns;
   if (!cnnopt::tools::parseShapeOverrides(kTool, inputShapes, options) ||
-      !parseBindings("--input", inputs, inputFiles) ||
-      !parseBindings("--output", outputs, outputFiles))
+      !parseBindings("--input", inputs, inputRuns) ||
+      !parseBindings("--output", outputs, outputRuns))
     return 1;
+  if (inputRuns.empty())
+    inputRuns.resize(1); // a model without inputs, or the error for them
+  if (!outputRuns.empty() && outputRuns.size() != inputRuns.size())
+    return cnnopt::tools::fail(kTool, "--output lists " + std::to_string(outputRuns.size()) +
+                                          " files per name, --input " +
+                                          std::to_string(inputRuns.size()));
+  outputRuns.resize(inputRuns.size());
   cnnopt::tools::ModelLoader loader(kTool, inputFile);
   if (!loader.load(options))
     return 1;
@@ -189,7 +217,7 @@ int main(int argc, char **argv) {
   if (!program)
     return 1;
 
-  for (const auto &[name, path] : outputFiles)
+  for (const auto &[name, path] : outputRuns.front())
     if (std::none_of(program->outputs.begin(), program->outputs.end(),
                      [&](const auto &io) { return io.name == name; }))
       return cnnopt::tools::fail(kTool, "model " + program->name + " has no output '" + name +
@@ -200,37 +228,40 @@ int main(int argc, char **argv) {
   if (!cnnopt::codegen::loadParams(*program, weightsFile, seed, params, message))
     return cnnopt::tools::fail(kTool, message);
 
-  std::vector<HostTensor> inputTensors;
-  if (!readInputs(*program, inputFiles, inputTensors))
-    return 1;
+  // Every run's inputs are checked before the (slow) compile.
+  std::vector<std::vector<HostTensor>> inputTensors(inputRuns.size());
+  for (size_t r = 0; r < inputRuns.size(); ++r)
+    if (!readInputs(*program, inputRuns[r], inputTensors[r]))
+      return 1;
 
   std::unique_ptr<cnnopt::codegen::JitModel> jit =
       cnnopt::codegen::JitModel::compile(*program, target, message);
   if (!jit)
     return cnnopt::tools::fail(kTool, "code generation failed: " + message);
   std::vector<HostTensor> results;
-  if (!jit->run(inputTensors, params, results, message))
-    return cnnopt::tools::fail(kTool, "run failed: " + message);
-
-  for (size_t k = 0; k < program->outputs.size(); ++k) {
-    const std::string &name = program->outputs[k].name;
-    auto file = outputFiles.find(name);
-    if (file == outputFiles.end()) {
-      llvm::outs() << name << " " << formatShape(results[k].shape) << "\n";
-      continue;
+  for (size_t r = 0; r < inputRuns.size(); ++r) {
+    if (!jit->run(inputTensors[r], params, results, message))
+      return cnnopt::tools::fail(kTool, "run failed: " + message);
+    for (size_t k = 0; k < program->outputs.size(); ++k) {
+      const std::string &name = program->outputs[k].name;
+      auto file = outputRuns[r].find(name);
+      if (file == outputRuns[r].end()) {
+        llvm::outs() << name << " " << formatShape(results[k].shape) << "\n";
+        continue;
+      }
+      std::string writeError;
+      if (!cnnopt::npy::write(file->second,
+                              cnnopt::npy::fromFloat(results[k].shape, results[k].floats),
+                              writeError))
+        return cnnopt::tools::fail(kTool, writeError);
     }
-    std::string writeError;
-    if (!cnnopt::npy::write(file->second,
-                            cnnopt::npy::fromFloat(results[k].shape, results[k].floats),
-                            writeError))
-      return cnnopt::tools::fail(kTool, writeError);
   }
 
   if (benchRuns > 0) {
     std::vector<double> times;
     for (unsigned r = 0; r < benchRuns; ++r) {
       auto start = std::chrono::steady_clock::now();
-      if (!jit->run(inputTensors, params, results, message))
+      if (!jit->run(inputTensors.front(), params, results, message))
         return cnnopt::tools::fail(kTool, "run failed: " + message);
       times.push_back(std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - start).count());
