@@ -13,7 +13,6 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <variant>
 
 namespace cnnopt::codegen {
 namespace {
@@ -64,18 +63,6 @@ struct Call {
 };
 
 using Definition = std::function<KernelFuncs(Call &)>;
-
-/// A boolean attribute. MLIR's BoolAttr is an IntegerAttr of i1, so the
-/// kernel description may hold it as an int64 (1/0) rather than a bool;
-/// accept both (Kernel::b aborts on the int form).
-bool flag(const Kernel &k, const std::string &attr) {
-  auto it = k.attrs.find(attr);
-  if (it == k.attrs.end())
-    return false;
-  if (const int64_t *i = std::get_if<int64_t>(&it->second))
-    return *i != 0;
-  return k.b(attr);
-}
 
 Expr f32(double v) { return Expr(static_cast<float>(v)); }
 Expr negInf() { return Expr(-std::numeric_limits<float>::infinity()); }
@@ -381,7 +368,7 @@ KernelFuncs avgPool2d(Call &c) {
   Expr y1 = min(y0 + int(kernel[0]), h + int(pad[0]));
   Expr x1 = min(x0 + int(kernel[1]), w + int(pad[1]));
   Expr divisor = (y1 - y0) * (x1 - x0);
-  if (!flag(k, "count_include_pad"))
+  if (!k.b("count_include_pad"))
     divisor = (min(y1, h) - max(y0, 0)) * (min(x1, w) - max(x0, 0));
   RDom r(0, int(kernel[0]), 0, int(kernel[1]), "r");
   Func f = c.resultFunc();
@@ -500,7 +487,7 @@ KernelFuncs concat(Call &c) {
 KernelFuncs mean(Call &c) {
   const Tensor &x = c.op(0);
   const auto &axes = c.kernel.ints("axes");
-  bool keepdim = flag(c.kernel, "keepdim");
+  bool keepdim = c.kernel.b("keepdim");
   Region region;
   Expr count = 1; // over the run-time batch too when axis 0 is reduced
   for (int64_t a : axes) {
