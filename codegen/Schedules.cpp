@@ -73,6 +73,15 @@ void scheduleDirectConv(const Kernel &kernel, KernelFuncs &funcs, int width) {
   // accumulator a fixed-size stack array that LLVM promotes to registers.
   int pixels = outWidth >= 2 * width ? 2 * width : std::min(outWidth, width);
   int channels = std::min(8, outChannels);
+  // A row narrower than a vector (7 or 14 pixels deep in a network) is one
+  // vector of exactly its width: LLVM pads it, with no per-lane guards.
+  bool narrow = pixels < width;
+  auto vectorizeRow = [&](auto stage, VarOrRVar x) {
+    if (narrow)
+      stage.vectorize(x);
+    else
+      stage.vectorize(x, width).unroll(x);
+  };
   std::vector<Var> a = f.args(); // ox, oy, o, n
   Var ox = a[0], oy = a[1], o = a[2], n = a[3];
   Var xo("xo"), xi("xi"), co("co"), ci("ci"), rows("rows");
@@ -82,19 +91,15 @@ void scheduleDirectConv(const Kernel &kernel, KernelFuncs &funcs, int width) {
       .reorder(xi, ci, xo, co, oy, n)
       .fuse(co, oy, rows)
       .parallel(rows)
-      .vectorize(xi, width, TailStrategy::GuardWithIf)
       .unroll(ci);
+  vectorizeRow(f, xi);
   std::vector<Var> c = conv.args();
-  conv.compute_at(f, xo)
-      .vectorize(c[0], width, TailStrategy::GuardWithIf)
-      .unroll(c[0])
-      .unroll(c[2]);
+  conv.compute_at(f, xo).unroll(c[2]);
+  vectorizeRow(conv, c[0]);
   std::vector<RVar> r = conv.rvars(0); // input channel, kernel row, kernel column
-  conv.update()
-      .reorder(c[0], c[2], r[2], r[1], r[0], c[1], c[3])
-      .vectorize(c[0], width, TailStrategy::GuardWithIf)
-      .unroll(c[0])
-      .unroll(c[2]);
+  Stage update = conv.update();
+  update.reorder(c[0], c[2], r[2], r[1], r[0], c[1], c[3]).unroll(c[2]);
+  vectorizeRow(update, c[0]);
   if (funcs.stages.count("padded"))
     scheduleStage(funcs.stages.at("padded"), width);
 }
