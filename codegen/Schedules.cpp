@@ -104,6 +104,18 @@ void scheduleDirectConv(const Kernel &kernel, KernelFuncs &funcs, int width) {
     scheduleStage(funcs.stages.at("padded"), width);
 }
 
+/// nn.Linear, y(o, ...) += x(k, ...) * w(o, k): both operands are
+/// contiguous along k, so the reduction itself is vectorised (a vector
+/// of partial sums per output, added up at the end), parallel over outputs.
+void scheduleLinear(Func f, int width) {
+  std::vector<Var> args = f.args(); // o, then the leading axes
+  f.compute_root();
+  spreadAndVectorize(f, args, width);
+  std::vector<RVar> r = f.rvars(0);
+  Stage update = f.update();
+  update.atomic().vectorize(r[0], width).parallel(args[0], 16, TailStrategy::GuardWithIf);
+}
+
 } // namespace
 
 bool isPointwise(const Kernel &kernel, const std::vector<TensorType> &values) {
@@ -139,6 +151,10 @@ void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &targ
   int width = vectorWidth(target);
   if (kernel.op == "conv2d" || kernel.op == "fused_conv2d") {
     scheduleDirectConv(kernel, funcs, width);
+    return;
+  }
+  if (kernel.op == "linear") {
+    scheduleLinear(funcs.result.func, width);
     return;
   }
   for (auto &[role, stage] : funcs.stages)
