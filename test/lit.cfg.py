@@ -17,6 +17,7 @@ config.substitutions.append(("%cnnopt_bin", os.path.join(config.cnnopt_tools_dir
 config.substitutions.append(("%cnnopt_run_bin", os.path.join(config.cnnopt_tools_dir, "cnnopt-run")))
 config.substitutions.append(("%infer_bin", os.path.join(config.cnnopt_tools_dir, "infer")))
 config.substitutions.append(("%api_errors_bin", os.path.join(config.cnnopt_tools_dir, "api-errors")))
+config.substitutions.append(("%cnnopt_runtime_lib", os.path.join(config.cnnopt_obj_root, "codegen", "runtime", "libcnnopt_runtime.a")))
 config.substitutions.append(("%models", os.path.join(config.cnnopt_src_root, "models")))
 config.substitutions.append(("%python", config.torch_python))
 config.substitutions.append(("%srcroot", config.cnnopt_src_root))
