@@ -288,16 +288,20 @@ def input_shape(name, batch=2):
 
 
 def random_state_dict(name, seed=0):
-    """Random weights for reference `name` in its state_dict order: N(0, 0.3)
-    parameters and running means, running variances in [0.5, 1.5), the
-    num_batches_tracked counters unchanged."""
+    """Random weights for reference `name` in its state_dict order that keep
+    activations O(1) through deep models: He-scaled conv/linear weights
+    (std sqrt(2/fan_in)), norm weights in [0.5, 1.5), biases and running
+    means N(0, 0.1), running variances in [0.5, 1.5), counters unchanged."""
     torch.manual_seed(seed)
     state = {}
     for key, value in build_reference(name).state_dict().items():
         if key.endswith("num_batches_tracked"):
             state[key] = value
-        elif key.endswith("running_var"):
+        elif key.endswith("running_var") or (key.endswith("weight") and value.dim() == 1):
             state[key] = torch.rand(value.shape) + 0.5
+        elif value.dim() >= 2:
+            fan_in = value[0].numel()
+            state[key] = torch.randn(value.shape) * (2.0 / fan_in) ** 0.5
         else:
-            state[key] = torch.randn(value.shape) * 0.3
+            state[key] = torch.randn(value.shape) * 0.1
     return state
