@@ -162,8 +162,13 @@ KernelFuncs fusedConv2d(Call &c) {
   return c.done(f);
 }
 
-/// nn.ConvTranspose2d: each output gathers the inputs whose stride grid
-/// lands on it: oy = iy*stride - padding + kh*dilation.
+/// nn.ConvTranspose2d as a correlation over the input with stride - 1
+/// zeros inserted between samples ("dilated"): output oy gathers
+/// dilated[oy + padding - kh*dilation] * weight[kh], where dilated[u] is
+/// x[u / stride] on the stride grid inside the input and 0 elsewhere. The
+/// zeros live in a stage of their own, so the accumulation has no select
+/// for Halide to narrow its loops by; the accumulation is a stage too (as a
+/// pipeline output written in place it crashed 2-thread AVX-512 runs).
 KernelFuncs convTranspose2d(Call &c) {
   const Kernel &k = c.kernel;
   const Tensor &x = c.op(0), &w = c.op(1);
@@ -172,21 +177,23 @@ KernelFuncs convTranspose2d(Call &c) {
              &dilation = k.ints("dilation");
   int groups = int(k.i("groups"));
   int inPerGroup = int(x.shape[1]) / groups, outPerGroup = int(w.shape[1]);
-  int h = int(x.shape[2]), wd = int(x.shape[3]);
+  int sy = int(stride[0]), sx = int(stride[1]);
+  Var ux("ux"), uy("uy"), uc("uc"), un("un");
+  Func dilated = c.stage("dilated");
+  Expr onGrid = ux % sx == 0 && uy % sy == 0;
+  dilated(ux, uy, uc, un) =
+      select(onGrid, paddedAt(x, un, uc, uy / sy, ux / sx, f32(0)), f32(0));
   Var ox("ox"), oy("oy"), o("o"), n("n");
   RDom r(0, inPerGroup, 0, int(w.shape[2]), 0, int(w.shape[3]), "r");
-  Expr ci = (o / outPerGroup) * inPerGroup + r.x;
-  Expr ty = oy + int(pad[0]) - r.y * int(dilation[0]);
-  Expr tx = ox + int(pad[1]) - r.z * int(dilation[1]);
-  Expr iy = ty / int(stride[0]), ix = tx / int(stride[1]);
-  Expr valid = ty >= 0 && tx >= 0 && ty % int(stride[0]) == 0 &&
-               tx % int(stride[1]) == 0 && iy < h && ix < wd;
-  Expr input = x.at({n, ci, clamp(iy, 0, h - 1), clamp(ix, 0, wd - 1)});
+  Expr ci = groups == 1 ? Expr(r.x) : (o / outPerGroup) * inPerGroup + r.x;
+  Expr uyAt = oy + int(pad[0]) - r.y * int(dilation[0]);
+  Expr uxAt = ox + int(pad[1]) - r.z * int(dilation[1]);
   Func conv = c.stage("conv");
   conv(ox, oy, o, n) = bias ? bias->at({o}) : f32(0);
-  conv(ox, oy, o, n) += select(valid, input * w.at({ci, o % outPerGroup, r.y, r.z}), 0.0f);
-  c.out.stages.erase("conv"); // the accumulation is the result itself
-  return c.done(conv);
+  conv(ox, oy, o, n) += dilated(uxAt, uyAt, ci, n) * w.at({ci, o % outPerGroup, r.y, r.z});
+  Func f = c.resultFunc();
+  f(ox, oy, o, n) = conv(ox, oy, o, n);
+  return c.done(f);
 }
 
 /// nn.Linear on the last axis: y = x W^T + b.
