@@ -12,6 +12,7 @@
 
 #include "passes/ModelStats.h"
 #include "dialect/CnnOps.h"
+#include "dialect/ShapeRules.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -206,13 +207,6 @@ private:
   llvm::DenseMap<Value, Field> fields;
 };
 
-std::string formatShape(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") + (shape[i] < 0 ? std::string("N") : std::to_string(shape[i]));
-  return s + "]";
-}
-
 /// 1234567 -> "1,234,567"
 std::string withCommas(int64_t n) {
   std::string digits = std::to_string(n), out;
@@ -242,7 +236,7 @@ void printStatsTable(const ModelStats &stats, llvm::raw_ostream &os) {
   for (const LayerStats &l : stats.layers) {
     nameWidth = std::max(nameWidth, l.name.size());
     opWidth = std::max(opWidth, l.op.size());
-    shapeWidth = std::max(shapeWidth, formatShape(l.shape).size());
+    shapeWidth = std::max(shapeWidth, cnnopt::shapes::format(l.shape).size());
   }
   auto row = [&](llvm::StringRef name, llvm::StringRef op,
                  llvm::StringRef shape, llvm::StringRef params,
@@ -257,7 +251,7 @@ void printStatsTable(const ModelStats &stats, llvm::raw_ostream &os) {
   os << "model " << stats.model << "\n";
   row("layer", "op", "shape", "params", "MACs", "RF", "jump");
   for (const LayerStats &l : stats.layers)
-    row(l.name.empty() ? "-" : l.name, l.op, formatShape(l.shape),
+    row(l.name.empty() ? "-" : l.name, l.op, cnnopt::shapes::format(l.shape),
         withCommas(l.params), withCommas(l.macs), formatNumber(l.rf),
         formatNumber(l.jump));
   os << "total params: " << withCommas(stats.totalParams) << "\n";
