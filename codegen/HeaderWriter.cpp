@@ -7,6 +7,7 @@
 
 #include "codegen/HeaderWriter.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <sstream>
 
@@ -117,11 +118,13 @@ private:
   }
 
   void pipelineDeclaration() {
-    os << "/* The compiled pipeline in the object: Halide buffers for the inputs,\n"
-       << (options.embeddedWeights ? "" : " * the flat parameter array, ")
-       << " * then the outputs. Prefer " << m << "_forward_buffers, which checks them. */\n"
-       << "int " << pipelineSymbol(p) << "(" << bufferParams("struct halide_buffer_t")
-       << ");\n\n";
+    os << "/* The compiled pipeline in the object: a cnnopt_call as Halide's user\n"
+       << " * context, Halide buffers for the inputs, "
+       << (options.embeddedWeights ? "" : "the flat parameter array,\n * ")
+       << "then the outputs. Call " << m << "_forward_buffers, which checks them\n"
+       << " * and installs the error handler. */\n"
+       << "int " << options.pipelineSymbol << "(void *user_context, "
+       << bufferParams("struct halide_buffer_t") << ");\n\n";
   }
 
   void tensorTable(const char *suffix, const std::vector<KernelIO> &ios) {
@@ -159,8 +162,8 @@ private:
   }
 
   void errorAndInit() {
-    os << "static char " << m << "_error[512];\n\n"
-       << "/* Why the last call returned an error (empty after a success). */\n"
+    os << "static CNNOPT_THREAD_LOCAL char " << m << "_error[512];\n\n"
+       << "/* Why this thread's last call returned an error (empty after a success). */\n"
        << "static inline const char *" << m << "_last_error(void) { return " << m
        << "_error; }\n\n";
     os << "/* Fills params (" << m << "_PARAM_FLOATS floats) as torch.nn initialises the\n"
@@ -175,7 +178,7 @@ private:
     os << "/* Runs the model on caller-made Halide buffers after checking their\n"
        << " * shapes: CNNOPT_OK, or an error code with " << m << "_last_error(). */\n"
        << "static inline int " << m << "_forward_buffers(" << bufferParams("halide_buffer_t")
-       << ") {\n  int cnnopt_batch = -1, cnnopt_status;\n";
+       << ") {\n  int cnnopt_batch = -1;\n  cnnopt_call cnnopt_context;\n";
     auto check = [&](const char *table, size_t k, const std::string &name) {
       os << "  if (cnnopt_api_check(" << name << ", &" << m << "_" << table << "[" << k
          << "], &cnnopt_batch, " << m << "_error, sizeof(" << m << "_error)))\n"
@@ -186,18 +189,13 @@ private:
     for (size_t k = 0; k < p.outputs.size(); ++k)
       check("outputs", k, ident(p.outputs[k].name));
     if (!options.embeddedWeights)
-      os << "  if (!params || params->dimensions != 1 || params->type.code != 2 ||\n"
-         << "      params->dim[0].extent < " << m << "_PARAM_FLOATS) {\n"
-         << "    snprintf(" << m << "_error, sizeof(" << m << "_error),\n"
-         << "             \"'params' must be a 1-D float32 buffer of %d elements\", "
-         << m << "_PARAM_FLOATS);\n"
-         << "    return CNNOPT_ERROR_SHAPE;\n  }\n";
-    os << "  cnnopt_status = " << pipelineSymbol(p) << "(" << bufferArgs() << ");\n"
-       << "  if (cnnopt_status != 0) {\n"
-       << "    snprintf(" << m << "_error, sizeof(" << m << "_error),\n"
-       << "             \"the compiled pipeline failed with Halide error %d\", cnnopt_status);\n"
-       << "    return CNNOPT_ERROR_RUNTIME;\n  }\n"
-       << "  " << m << "_error[0] = 0;\n  return CNNOPT_OK;\n}\n\n";
+      os << "  if (cnnopt_api_check_params(params, " << m << "_PARAM_FLOATS, " << m
+         << "_error, sizeof(" << m << "_error)))\n"
+         << "    return CNNOPT_ERROR_SHAPE;\n";
+    os << "  return cnnopt_api_end_call(" << options.pipelineSymbol
+       << "(cnnopt_api_begin_call(&cnnopt_context), " << bufferArgs() << "),\n"
+       << "                             &cnnopt_context, " << m << "_error, sizeof(" << m
+       << "_error));\n}\n\n";
   }
 
   void forward() {
@@ -230,12 +228,16 @@ private:
          << "_error), \"'" << name << "' is a null pointer\");\n"
          << "    return CNNOPT_ERROR_SHAPE;\n  }\n";
     };
+    auto wrap = [&](const char *table, size_t k, size_t slot, const std::string &name) {
+      os << "  if (cnnopt_api_wrap(&cnnopt_buffers[" << slot << "], cnnopt_dims[" << slot
+         << "], &" << m << "_" << table << "[" << k << "], batch, " << name << ", " << m
+         << "_error, sizeof(" << m << "_error)))\n    return CNNOPT_ERROR_SHAPE;\n";
+    };
     size_t slot = 0;
     std::vector<std::string> args;
     for (size_t k = 0; k < p.inputs.size(); ++k, ++slot) {
       pointerCheck(ident(p.inputs[k].name));
-      os << "  cnnopt_api_wrap(&cnnopt_buffers[" << slot << "], cnnopt_dims[" << slot << "], &" << m
-         << "_inputs[" << k << "], batch, " << ident(p.inputs[k].name) << ");\n";
+      wrap("inputs", k, slot, ident(p.inputs[k].name));
       args.push_back("&cnnopt_buffers[" + std::to_string(slot) + "]");
     }
     if (!options.embeddedWeights) {
@@ -246,8 +248,7 @@ private:
     }
     for (size_t k = 0; k < p.outputs.size(); ++k, ++slot) {
       pointerCheck(ident(p.outputs[k].name));
-      os << "  cnnopt_api_wrap(&cnnopt_buffers[" << slot << "], cnnopt_dims[" << slot << "], &" << m
-         << "_outputs[" << k << "], batch, " << ident(p.outputs[k].name) << ");\n";
+      wrap("outputs", k, slot, ident(p.outputs[k].name));
       args.push_back("&cnnopt_buffers[" + std::to_string(slot) + "]");
     }
     os << "  return " << m << "_forward_buffers(";
@@ -264,7 +265,28 @@ private:
 
 } // namespace
 
-std::string pipelineSymbol(const KernelProgram &program) { return program.name + "_pipeline"; }
+std::string pipelineSymbol(const KernelProgram &program, const HeaderOptions &options,
+                           const std::string &target, const float *weights) {
+  // FNV-1a: stable across runs and machines, so the same compile gives the
+  // same symbol.
+  uint64_t hash = 0xcbf29ce484222325ull;
+  auto mix = [&](const void *data, size_t size) {
+    for (size_t i = 0; i < size; ++i) {
+      hash ^= static_cast<const unsigned char *>(data)[i];
+      hash *= 0x100000001b3ull;
+    }
+  };
+  HeaderOptions unnamed = options;
+  unnamed.pipelineSymbol = program.name + "_pipeline";
+  std::string text = writeHeader(program, unnamed);
+  mix(text.data(), text.size());
+  mix(target.data(), target.size() + 1);
+  if (weights)
+    mix(weights, static_cast<size_t>(program.paramFloats) * sizeof(float));
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(hash));
+  return program.name + "_pipeline_" + hex;
+}
 
 std::string writeHeader(const KernelProgram &program, const HeaderOptions &options) {
   return Writer(program, options).run();

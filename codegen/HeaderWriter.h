@@ -20,10 +20,16 @@ struct HeaderOptions {
   std::string headerFile;       ///< this header's file name, for the banner
   std::string objectFile;       ///< what to link, for the banner
   bool embeddedWeights = false; ///< the pipeline takes no parameter buffer
+  std::string pipelineSymbol;   ///< the compiled pipeline's name in the object
 };
 
-/// The name of the compiled Halide pipeline in the object.
-std::string pipelineSymbol(const KernelProgram &program);
+/// The name of the compiled pipeline in the object: `<model>_pipeline_<hash>`,
+/// where the hash covers the header's text (tables, shapes, entry points), the
+/// target and the embedded weights. The header calls the pipeline by this
+/// name, so a header and an object from different compiles fail to link
+/// (an undefined reference) instead of running with another layout.
+std::string pipelineSymbol(const KernelProgram &program, const HeaderOptions &options,
+                           const std::string &target, const float *weights);
 
 /// The full text of the header for `program`.
 std::string writeHeader(const KernelProgram &program, const HeaderOptions &options);

@@ -6,7 +6,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/ModuleEmitter.h"
-#include "codegen/HeaderWriter.h"
 #include "codegen/Lowering.h"
 
 #include <filesystem>
@@ -18,9 +17,10 @@ using namespace Halide;
 bool emitModule(const KernelProgram &program, const EmitRequest &request, std::string &error) {
   try {
     Target target = request.target == "host" ? get_host_target() : Target(request.target);
+    target = target.with_feature(Target::UserContext);
     LoweredModel lowered = lowerModel(program, target, request.weights);
     std::vector<Argument> args = lowered.arguments();
-    std::string name = pipelineSymbol(program);
+    const std::string &name = request.symbol;
     switch (request.kind) {
     case ArtifactKind::Object:
       lowered.pipeline.compile_to({{OutputFileType::object, request.path}}, args, name, target);
@@ -32,14 +32,21 @@ bool emitModule(const KernelProgram &program, const EmitRequest &request, std::s
       lowered.pipeline.compile_to({{OutputFileType::assembly, request.path}}, args, name, target);
       break;
     case ArtifactKind::StaticLibrary: {
-      // Halide names the archive member after the prefix: <model>.a.o.
-      std::filesystem::path dir = std::filesystem::path(request.path).string() + ".dir";
+      // Halide writes the archive (member <model>.a.o) and a header of its
+      // own under a scratch folder; only the archive is kept.
+      std::filesystem::path dir = request.path + ".dir";
       std::error_code ec;
       std::filesystem::create_directory(dir, ec);
       std::string prefix = (dir / program.name).string();
-      lowered.pipeline.compile_to_static_library(prefix, args, name, target);
+      try {
+        lowered.pipeline.compile_to_static_library(prefix, args, name, target);
+      } catch (...) {
+        std::filesystem::remove_all(dir, ec);
+        throw;
+      }
       std::filesystem::rename(prefix + ".a", request.path, ec);
-      std::filesystem::remove_all(dir);
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
       if (ec) {
         error = "cannot write " + request.path + ": " + ec.message();
         return false;

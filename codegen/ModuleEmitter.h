@@ -3,6 +3,8 @@
 // Compiles a kernel program's pipeline for a Halide target into an object
 // (with the Halide runtime inside), a static library, Halide's lowered
 // statement or assembly. Plain C++ interface; the Halide work is inside.
+// The pipeline takes Halide's user context as its first argument, so the
+// header's entry points can catch its errors per call.
 //===----------------------------------------------------------------------===//
 
 #ifndef CNNOPT_CODEGEN_MODULEEMITTER_H
@@ -20,6 +22,7 @@ struct EmitRequest {
   ArtifactKind kind = ArtifactKind::Object;
   std::string path;           ///< where to write (the caller renames it into place)
   std::string target = "host"; ///< a Halide target string
+  std::string symbol;          ///< the pipeline's name (pipelineSymbol() in HeaderWriter.h)
   const float *weights = nullptr; ///< embed these parameters (paramFloats floats)
 };
 

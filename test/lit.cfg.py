@@ -16,7 +16,9 @@ config.environment["PATH"] = os.pathsep.join(
 config.substitutions.append(("%cnnopt_bin", os.path.join(config.cnnopt_tools_dir, "cnnopt")))
 config.substitutions.append(("%cnnopt_run_bin", os.path.join(config.cnnopt_tools_dir, "cnnopt-run")))
 config.substitutions.append(("%infer_bin", os.path.join(config.cnnopt_tools_dir, "infer")))
-config.substitutions.append(("%api_errors_bin", os.path.join(config.cnnopt_tools_dir, "api-errors")))
+for program in ["api-errors", "api-errors-asan", "api-errors-avx2"]:
+    config.substitutions.append(("%" + program.replace("-", "_") + "_bin",
+                                 os.path.join(config.cnnopt_tools_dir, program)))
 config.substitutions.append(("%cnnopt_runtime_lib", os.path.join(config.cnnopt_obj_root, "codegen", "runtime", "libcnnopt_runtime.a")))
 config.substitutions.append(("%models", os.path.join(config.cnnopt_src_root, "models")))
 config.substitutions.append(("%python", config.torch_python))

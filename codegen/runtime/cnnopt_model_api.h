@@ -75,9 +75,14 @@ typedef struct cnnopt_tensor_info {
 /* Return codes of the generated entry points. */
 enum {
   CNNOPT_OK = 0,
-  CNNOPT_ERROR_SHAPE = 1,  /* a buffer's shape or type does not fit the model */
-  CNNOPT_ERROR_RUNTIME = 2 /* the compiled pipeline failed (Halide's code) */
+  CNNOPT_ERROR_SHAPE = 1,   /* an argument's shape, type or layout does not fit the model */
+  CNNOPT_ERROR_RUNTIME = 2, /* the compiled pipeline failed (Halide's code) */
+  CNNOPT_ERROR_MEMORY = 3   /* the pipeline ran out of memory or needed too large a buffer */
 };
+
+/* The most elements one tensor may hold: Halide buffers index with 32-bit
+ * integers. */
+#define CNNOPT_MAX_ELEMENTS 2147483647LL
 
 /* splitmix64: a small, well-mixed generator, so a seed means the same
  * parameters on every machine. */
@@ -110,13 +115,16 @@ static inline void cnnopt_api_init_params(const cnnopt_param_info *table, int co
   }
 }
 
-/* "[N, 3, 32, 32]" into `out`. */
-static inline void cnnopt_api_format_shape(char *out, size_t size, int rank, const int64_t *shape) {
+/* "[N, 3, 32, 32]" into `out`; with `symbolic`, a negative extent is the
+ * run-time batch N (a model's shape), otherwise it is printed as it is (a
+ * caller's buffer). */
+static inline void cnnopt_api_format_shape(char *out, size_t size, int rank, const int64_t *shape,
+                                           int symbolic) {
   size_t used = 0;
   int a;
   used += (size_t)snprintf(out, size, "[");
   for (a = 0; a < rank && used < size; ++a) {
-    if (shape[a] < 0)
+    if (symbolic && shape[a] < 0)
       used += (size_t)snprintf(out + used, size - used, "%sN", a ? ", " : "");
     else
       used += (size_t)snprintf(out + used, size - used, "%s%lld", a ? ", " : "",
@@ -126,11 +134,24 @@ static inline void cnnopt_api_format_shape(char *out, size_t size, int rank, con
     snprintf(out + used, size - used, "]");
 }
 
+/* "float32", "int32", "float32x4": a Halide element type as a caller reads it. */
+static inline void cnnopt_api_format_type(char *out, size_t size, struct halide_type_t type) {
+  static const char *const codes[] = {"int", "uint", "float", "handle", "bfloat"};
+  const char *code = type.code < 5 ? codes[type.code] : "unknown";
+  if (type.lanes == 1)
+    snprintf(out, size, "%s%d", code, type.bits);
+  else
+    snprintf(out, size, "%s%dx%d", code, type.bits, type.lanes);
+}
+
 /* Describes a dense row-major tensor of `info`'s shape (batch `batch`) at
- * `data` as a Halide buffer; Halide lists the innermost dimension first. */
-static inline void cnnopt_api_wrap(halide_buffer_t *buffer, halide_dimension_t *dims,
-                            const cnnopt_tensor_info *info, int batch, const void *data) {
-  int32_t stride = 1;
+ * `data` as a Halide buffer; Halide lists the innermost dimension first.
+ * Refuses (CNNOPT_ERROR_SHAPE with a message) a batch that makes the tensor
+ * larger than a Halide buffer can address. */
+static inline int cnnopt_api_wrap(halide_buffer_t *buffer, halide_dimension_t *dims,
+                                  const cnnopt_tensor_info *info, int batch, const void *data,
+                                  char *message, size_t size) {
+  int64_t stride = 1;
   int a;
   memset(buffer, 0, sizeof(*buffer));
   buffer->host = (uint8_t *)(uintptr_t)data; /* Halide reads inputs only */
@@ -141,17 +162,31 @@ static inline void cnnopt_api_wrap(halide_buffer_t *buffer, halide_dimension_t *
   buffer->dim = dims;
   for (a = info->rank - 1; a >= 0; --a) {
     halide_dimension_t *d = &dims[info->rank - 1 - a];
+    int64_t extent = info->shape[a] < 0 ? batch : info->shape[a];
     d->min = 0;
-    d->extent = (int32_t)(info->shape[a] < 0 ? batch : info->shape[a]);
-    d->stride = stride;
+    d->extent = (int32_t)extent;
+    d->stride = (int32_t)stride;
     d->flags = 0;
-    stride *= d->extent;
+    if (extent > 0 && stride > CNNOPT_MAX_ELEMENTS / extent) {
+      int64_t sample = 1;
+      int k;
+      for (k = 1; k < info->rank; ++k)
+        sample *= info->shape[k];
+      snprintf(message, size,
+               "batch %d is too large: '%s' would hold %lld elements, more than the %lld a "
+               "Halide buffer addresses",
+               batch, info->name, (long long)batch * (long long)sample,
+               (long long)CNNOPT_MAX_ELEMENTS);
+      return CNNOPT_ERROR_SHAPE;
+    }
+    stride *= extent;
   }
+  return CNNOPT_OK;
 }
 
 /* The flat parameter array of `floats` elements as a Halide buffer. */
 static inline void cnnopt_api_wrap_params(halide_buffer_t *buffer, halide_dimension_t *dim,
-                                   const float *params, int64_t floats) {
+                                          const float *params, int64_t floats) {
   memset(buffer, 0, sizeof(*buffer));
   buffer->host = (uint8_t *)(uintptr_t)params;
   buffer->type.code = 2;
@@ -165,49 +200,201 @@ static inline void cnnopt_api_wrap_params(halide_buffer_t *buffer, halide_dimens
   dim->flags = 0;
 }
 
+/* What every buffer argument needs before its shape is looked at: to exist,
+ * to have host memory (Halide would take a NULL host as a bounds query and
+ * return without computing; the model answers none), one scalar element
+ * type, and a readable dimension array. */
+static inline int cnnopt_api_check_buffer(const halide_buffer_t *buffer, const char *name,
+                                          int is_int, char *message, size_t size) {
+  char got[32];
+  if (!buffer) {
+    snprintf(message, size, "'%s' is a null buffer", name);
+    return CNNOPT_ERROR_SHAPE;
+  }
+  if (!buffer->host) {
+    snprintf(message, size,
+             "'%s' has no host memory (host is NULL); the model does not answer Halide "
+             "bounds queries",
+             name);
+    return CNNOPT_ERROR_SHAPE;
+  }
+  if (buffer->type.bits != 32 || buffer->type.code != (is_int ? 0 : 2) ||
+      buffer->type.lanes != 1) {
+    cnnopt_api_format_type(got, sizeof(got), buffer->type);
+    snprintf(message, size, "'%s' must hold %s, not %s", name, is_int ? "int32" : "float32",
+             got);
+    return CNNOPT_ERROR_SHAPE;
+  }
+  if (buffer->dimensions < 0 || buffer->dimensions > CNNOPT_MAX_RANK ||
+      (buffer->dimensions > 0 && !buffer->dim)) {
+    snprintf(message, size, "'%s' has %d dimensions%s; the model's tensors have at most %d",
+             name, buffer->dimensions, buffer->dim ? "" : " and no dimension array",
+             CNNOPT_MAX_RANK);
+    return CNNOPT_ERROR_SHAPE;
+  }
+  return CNNOPT_OK;
+}
+
+/* Checks that a buffer of the right shape is laid out as the compiled code
+ * reads it: dense, row-major, every dimension starting at 0. Dimensions are
+ * counted outermost first, as in PyTorch. */
+static inline int cnnopt_api_check_layout(const halide_buffer_t *buffer, const char *name,
+                                          char *message, size_t size) {
+  int64_t stride = 1;
+  int a;
+  for (a = 0; a < buffer->dimensions; ++a) {
+    const halide_dimension_t *d = &buffer->dim[a];
+    int outer = buffer->dimensions - 1 - a;
+    if (d->min != 0) {
+      snprintf(message, size,
+               "'%s' dimension %d starts at %d; the model's tensors start at 0 (dim.min)",
+               name, outer, d->min);
+      return CNNOPT_ERROR_SHAPE;
+    }
+    if (d->stride != stride) {
+      snprintf(message, size,
+               "'%s' is not dense and row-major: dimension %d has stride %d, the model "
+               "needs %lld",
+               name, outer, d->stride, (long long)stride);
+      return CNNOPT_ERROR_SHAPE;
+    }
+    if (d->extent > 0 && stride > CNNOPT_MAX_ELEMENTS / d->extent) {
+      snprintf(message, size, "'%s' holds more than the %lld elements a Halide buffer addresses",
+               name, (long long)CNNOPT_MAX_ELEMENTS);
+      return CNNOPT_ERROR_SHAPE;
+    }
+    stride *= d->extent;
+  }
+  return CNNOPT_OK;
+}
+
 /* Checks a caller's Halide buffer against `info` (any batch >= 1 when the
  * model's is dynamic, the same batch as `*batch` once one is seen). Writes
  * a message naming the tensor into `message` and returns CNNOPT_ERROR_SHAPE
  * on a mismatch. */
 static inline int cnnopt_api_check(const halide_buffer_t *buffer, const cnnopt_tensor_info *info,
-                            int *batch, char *message, size_t size) {
+                                   int *batch, char *message, size_t size) {
   char want[96], got[96];
   int64_t shape[CNNOPT_MAX_RANK] = {0, 0, 0, 0, 0};
-  int a, fits = buffer && buffer->dimensions == info->rank;
-  if (!buffer) {
-    snprintf(message, size, "'%s' is a null buffer", info->name);
+  int a, fits, batched = info->rank > 0 && info->shape[0] < 0;
+  if (cnnopt_api_check_buffer(buffer, info->name, info->is_int, message, size))
+    return CNNOPT_ERROR_SHAPE;
+  for (a = 0; a < buffer->dimensions; ++a)
+    shape[a] = buffer->dim[buffer->dimensions - 1 - a].extent;
+  cnnopt_api_format_shape(want, sizeof(want), info->rank, info->shape, 1);
+  cnnopt_api_format_shape(got, sizeof(got), buffer->dimensions, shape, 0);
+  fits = buffer->dimensions == info->rank;
+  if (fits && batched && shape[0] < 1) {
+    snprintf(message, size, "'%s' has shape %s: its batch (dimension 0) is %lld, it must be "
+             "at least 1", info->name, got, (long long)shape[0]);
     return CNNOPT_ERROR_SHAPE;
   }
-  if (buffer->type.bits != 32 || buffer->type.code != (info->is_int ? 0 : 2)) {
-    snprintf(message, size, "'%s' must hold %s", info->name,
-             info->is_int ? "int32" : "float32");
-    return CNNOPT_ERROR_SHAPE;
-  }
-  for (a = 0; fits && a < info->rank; ++a) {
-    int32_t extent = buffer->dim[info->rank - 1 - a].extent;
-    shape[a] = extent;
-    if (info->shape[a] >= 0)
-      fits = extent == info->shape[a];
-    else
-      fits = extent >= 1 && (*batch < 0 || extent == *batch);
-  }
+  for (a = 0; fits && a < info->rank; ++a)
+    fits = info->shape[a] >= 0 ? shape[a] == info->shape[a] : *batch < 0 || shape[a] == *batch;
   if (!fits) {
-    for (a = 0; a < buffer->dimensions && a < CNNOPT_MAX_RANK; ++a)
-      shape[a] = buffer->dim[buffer->dimensions - 1 - a].extent;
-    cnnopt_api_format_shape(want, sizeof(want), info->rank, info->shape);
-    cnnopt_api_format_shape(got, sizeof(got),
-                            buffer->dimensions < CNNOPT_MAX_RANK ? buffer->dimensions
-                                                                 : CNNOPT_MAX_RANK,
-                            shape);
     snprintf(message, size, "'%s' has shape %s, the model expects %s%s", info->name, got,
-             want, *batch >= 0 && info->rank > 0 && info->shape[0] < 0
-                       ? " with the batch of the other tensors"
-                       : "");
+             want, *batch >= 0 && batched ? " with the batch of the other tensors" : "");
     return CNNOPT_ERROR_SHAPE;
   }
-  if (info->rank > 0 && info->shape[0] < 0)
+  if (cnnopt_api_check_layout(buffer, info->name, message, size))
+    return CNNOPT_ERROR_SHAPE;
+  if (batched)
     *batch = (int)shape[0];
   return CNNOPT_OK;
+}
+
+/* Checks the flat parameter array: a dense 1-D float32 buffer of at least
+ * `floats` elements. */
+static inline int cnnopt_api_check_params(const halide_buffer_t *buffer, int64_t floats,
+                                          char *message, size_t size) {
+  if (cnnopt_api_check_buffer(buffer, "params", 0, message, size))
+    return CNNOPT_ERROR_SHAPE;
+  if (buffer->dimensions != 1 || buffer->dim[0].extent < floats) {
+    snprintf(message, size, "'params' must be a 1-D float32 buffer of %lld elements",
+             (long long)floats);
+    return CNNOPT_ERROR_SHAPE;
+  }
+  return cnnopt_api_check_layout(buffer, "params", message, size);
+}
+
+/*===- Errors inside the compiled pipeline --------------------------------===*
+ *
+ * Halide's default error handler prints the message and calls abort(). The
+ * entry points instead pass each call's own context as Halide's user
+ * context and install a handler that records the message there and
+ * returns, so the pipeline returns its error code: nothing is shared
+ * between threads or models but the (stateless) handler itself. Halide code
+ * that is not cnnopt's reaches the handler without a cnnopt context; its
+ * messages go to stderr, and its pipelines return their error codes.
+ *===----------------------------------------------------------------------===*/
+
+#ifndef HALIDE_HALIDERUNTIME_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+typedef void (*halide_error_handler_t)(void *, const char *);
+extern halide_error_handler_t halide_set_error_handler(halide_error_handler_t handler);
+#ifdef __cplusplus
+}
+#endif
+#endif
+
+/* Each thread's own last-error message. */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define CNNOPT_THREAD_LOCAL thread_local
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define CNNOPT_THREAD_LOCAL _Thread_local
+#elif defined(__GNUC__)
+#define CNNOPT_THREAD_LOCAL __thread
+#else
+#define CNNOPT_THREAD_LOCAL
+#endif
+
+#define CNNOPT_CALL_MAGIC 0x636e6e6f70742121ull /* "cnnopt!!" */
+
+/* The user context of one pipeline call. */
+typedef struct cnnopt_call {
+  uint64_t magic; /* CNNOPT_CALL_MAGIC */
+  char message[400];
+} cnnopt_call;
+
+static inline void cnnopt_api_halide_error(void *user_context, const char *message) {
+  cnnopt_call *call = (cnnopt_call *)user_context;
+  size_t n;
+  if (!call || call->magic != CNNOPT_CALL_MAGIC) {
+    fprintf(stderr, "Error: %s\n", message);
+    return;
+  }
+  if (call->message[0])
+    return; /* the first message names the cause; later ones follow from it */
+  snprintf(call->message, sizeof(call->message), "%s", message);
+  n = strlen(call->message);
+  while (n > 0 && call->message[n - 1] == '\n')
+    call->message[--n] = 0;
+}
+
+/* Prepares `call` and installs the handler, before a pipeline call. */
+static inline void *cnnopt_api_begin_call(cnnopt_call *call) {
+  call->magic = CNNOPT_CALL_MAGIC;
+  call->message[0] = 0;
+  halide_set_error_handler(cnnopt_api_halide_error);
+  return call;
+}
+
+/* The entry point's return code and message for a pipeline's status. */
+static inline int cnnopt_api_end_call(int status, const cnnopt_call *call, char *message,
+                                      size_t size) {
+  if (status == 0) {
+    message[0] = 0;
+    return CNNOPT_OK;
+  }
+  snprintf(message, size, "the compiled pipeline failed (Halide error %d): %s", status,
+           call->message[0] ? call->message : "no message");
+  /* halide_error_code_out_of_memory, _buffer_allocation_too_large,
+   * _buffer_extents_too_large */
+  if (status == -11 || status == -5 || status == -6)
+    return CNNOPT_ERROR_MEMORY;
+  return CNNOPT_ERROR_RUNTIME;
 }
 
 #endif /* CNNOPT_MODEL_API_H */

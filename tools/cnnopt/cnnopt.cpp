@@ -20,6 +20,7 @@
 #include "codegen/ParamTable.h"
 #include "dialect/ArgAttrs.h"
 #include "passes/ModelStats.h"
+#include "tools/cnnopt/OutputFiles.h"
 #include "tools/common/ModelLoader.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -34,10 +35,6 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <unistd.h>
 
 namespace cl = llvm::cl;
 
@@ -117,46 +114,24 @@ std::string headerPathFor(const std::string &output) {
   return path.str().str();
 }
 
-/// A scratch name beside `path`, so that the final rename stays on one
-/// file system and readers never see a partial file.
-std::string scratchPathFor(const std::string &path) {
-  return path + ".tmp" + std::to_string(::getpid());
-}
-
-/// Moves a finished scratch file into place.
-bool commit(const std::string &scratch, const std::string &path) {
-  if (std::rename(scratch.c_str(), path.c_str()) == 0)
-    return true;
-  std::remove(scratch.c_str());
-  cnnopt::tools::fail("cnnopt", "cannot write " + path + ": " + std::strerror(errno));
-  return false;
-}
-
-/// Writes `text` to `path` (stdout when empty) atomically.
-bool writeText(const std::string &path, const std::string &text) {
-  if (path.empty()) {
-    llvm::outs() << text;
-    return true;
-  }
-  std::string scratch = scratchPathFor(path);
+/// Writes `text` into `file`; false with `error` on failure.
+bool writeFile(const std::string &file, const std::string &text, std::string &error) {
   std::error_code ec;
-  {
-    llvm::raw_fd_ostream os(scratch, ec);
-    if (!ec) {
-      os << text;
-      os.close();
-      ec = os.error();
-    }
+  llvm::raw_fd_ostream os(file, ec);
+  if (!ec) {
+    os << text;
+    os.close();
+    ec = os.error();
   }
-  if (ec) {
-    std::remove(scratch.c_str());
-    cnnopt::tools::fail("cnnopt", "cannot write " + path + ": " + ec.message());
-    return false;
-  }
-  return commit(scratch, path);
+  if (ec)
+    error = ec.message();
+  return !ec;
 }
 
 /// -o / --emit: the object or library with its header, or one text artifact.
+/// Every file is written under a scratch name and renamed into place once
+/// all are complete (OutputFiles), so an error or an interrupt never leaves
+/// a partial file or a new object beside an old header.
 int generateCode(mlir::func::FuncOp func) {
   std::optional<cnnopt::codegen::KernelProgram> program = cnnopt::codegen::describeModel(func);
   if (!program)
@@ -182,9 +157,34 @@ int generateCode(mlir::func::FuncOp func) {
       emit == Emit::Header && !outputFile.empty() ? outputFile.getValue()
                                                   : headerPathFor(object)).str();
   headerOptions.embeddedWeights = !weightsFile.empty();
+  const float *embedded = weightsFile.empty() ? nullptr : weights.data();
+  headerOptions.pipelineSymbol =
+      cnnopt::codegen::pipelineSymbol(*program, headerOptions, target, embedded);
   std::string header = cnnopt::codegen::writeHeader(*program, headerOptions);
-  if (emit == Emit::Header)
-    return writeText(outputFile, header) ? 0 : 1;
+  if (emit == Emit::Header && outputFile.empty()) {
+    llvm::outs() << header;
+    return 0;
+  }
+
+  // Scratch names for every file first: a destination that cannot be
+  // written fails before the compile, not between two renames.
+  cnnopt::tools::OutputFiles outputs;
+  std::string scratch, headerScratch;
+  if (!outputFile.empty()) {
+    scratch = outputs.add(outputFile, error);
+    if (scratch.empty())
+      return cnnopt::tools::fail("cnnopt", error);
+  }
+  if (emit == Emit::Obj || emit == Emit::Lib) {
+    headerScratch = outputs.add(headerPathFor(outputFile), error);
+    if (headerScratch.empty())
+      return cnnopt::tools::fail("cnnopt", error);
+  }
+  if (emit == Emit::Header) {
+    if (!writeFile(scratch, header, error))
+      return cnnopt::tools::fail("cnnopt", "cannot write " + outputFile + ": " + error);
+    return outputs.commit(error) ? 0 : cnnopt::tools::fail("cnnopt", error);
+  }
 
   cnnopt::codegen::EmitRequest request;
   request.kind = emit == Emit::Obj        ? cnnopt::codegen::ArtifactKind::Object
@@ -192,31 +192,33 @@ int generateCode(mlir::func::FuncOp func) {
                  : emit == Emit::Assembly ? cnnopt::codegen::ArtifactKind::Assembly
                                           : cnnopt::codegen::ArtifactKind::Stmt;
   request.target = target;
-  request.weights = weightsFile.empty() ? nullptr : weights.data();
-  std::string textOutput;
+  request.symbol = headerOptions.pipelineSymbol;
+  request.weights = embedded;
+  request.path = scratch;
   if (outputFile.empty()) {
-    // A text artifact to stdout goes through a scratch file.
-    llvm::SmallString<128> scratch;
-    llvm::sys::fs::createTemporaryFile("cnnopt", "txt", scratch);
-    request.path = scratch.str().str();
-  } else {
-    request.path = scratchPathFor(outputFile);
+    // A text artifact for stdout goes through a scratch file of its own.
+    llvm::SmallString<128> printed;
+    llvm::sys::path::system_temp_directory(true, printed);
+    llvm::sys::path::append(printed, program->name + ".txt");
+    request.path = outputs.add(printed.str().str(), error);
+    if (request.path.empty())
+      return cnnopt::tools::fail("cnnopt", error);
   }
-  if (!cnnopt::codegen::emitModule(*program, request, error)) {
-    std::remove(request.path.c_str());
+  if (!cnnopt::codegen::emitModule(*program, request, error))
     return cnnopt::tools::fail("cnnopt", "code generation failed: " + error);
-  }
   if (outputFile.empty()) {
     auto text = llvm::MemoryBuffer::getFile(request.path);
-    std::remove(request.path.c_str());
-    if (text)
-      llvm::outs() << (*text)->getBuffer();
-    return text ? 0 : 1;
+    if (!text)
+      return cnnopt::tools::fail("cnnopt", "cannot read " + request.path + ": " +
+                                               text.getError().message());
+    llvm::outs() << (*text)->getBuffer();
+    return 0; // ~OutputFiles removes the scratch file
   }
-  if (!commit(request.path, outputFile))
-    return 1;
-  if (emit == Emit::Obj || emit == Emit::Lib)
-    return writeText(headerPathFor(outputFile), header) ? 0 : 1;
+  if (!headerScratch.empty() && !writeFile(headerScratch, header, error))
+    return cnnopt::tools::fail("cnnopt",
+                               "cannot write " + headerPathFor(outputFile) + ": " + error);
+  if (!outputs.commit(error))
+    return cnnopt::tools::fail("cnnopt", error);
   return 0;
 }
 
