@@ -5,7 +5,8 @@
 // `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }` padded with
 // spaces to a newline, then the raw data. The header is parsed by a small
 // recursive-descent reader for exactly those three keys; every size is
-// checked against the file before anything is allocated.
+// checked against the file before anything is allocated. Files and in-memory
+// images go through the same reader (readFrom).
 //===----------------------------------------------------------------------===//
 
 #include "codegen/runtime/Npy.h"
@@ -14,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace cnnopt::npy {
@@ -239,23 +241,39 @@ int64_t numElements(const std::vector<int64_t> &shape) {
   return n;
 }
 
-bool read(const std::string &path, Array &out, std::string &error) {
-  auto failWith = [&](const std::string &what) {
-    error = path + ": " + what;
+namespace {
+
+/// Sequential reads from an open file; read() and readMemory() share one
+/// parser and one set of checks through this and MemorySource.
+struct FileSource {
+  std::FILE *f;
+  bool get(void *dst, size_t n) { return std::fread(dst, 1, n, f) == n; }
+};
+
+struct MemorySource {
+  const char *p;
+  size_t left;
+  bool get(void *dst, size_t n) {
+    if (n > left)
+      return false;
+    if (n)
+      std::memcpy(dst, p, n);
+    p += n;
+    left -= n;
+    return true;
+  }
+};
+
+/// Reads an array of `fileSize` bytes from `src`, positioned at its start.
+/// On failure returns false with the problem (without the file name) in `what`.
+template <typename Source>
+bool readFrom(Source &src, int64_t fileSize, Array &out, std::string &what) {
+  auto failWith = [&](const std::string &message) {
+    what = message;
     return false;
   };
-  File file;
-  file.f = std::fopen(path.c_str(), "rb");
-  if (!file.f)
-    return failWith(std::string("cannot open: ") + std::strerror(errno));
-  if (std::fseek(file.f, 0, SEEK_END) != 0)
-    return failWith("cannot determine the file size");
-  long fileSize = std::ftell(file.f);
-  if (fileSize < 0 || std::fseek(file.f, 0, SEEK_SET) != 0)
-    return failWith("cannot determine the file size");
-
   unsigned char prefix[12];
-  if (fileSize < 10 || std::fread(prefix, 1, 10, file.f) != 10)
+  if (fileSize < 10 || !src.get(prefix, 10))
     return failWith("not an npy file (too short)");
   if (std::memcmp(prefix, kMagic, kMagicLen) != 0)
     return failWith("not an npy file (bad magic)");
@@ -264,12 +282,12 @@ bool read(const std::string &path, Array &out, std::string &error) {
     return failWith("unsupported npy version " + std::to_string(major) + "." +
                     std::to_string(minor));
   uint64_t headerLen;
-  long dataStart;
+  int64_t dataStart;
   if (major == 1) {
     headerLen = loadLE(prefix + 8, 2);
     dataStart = 10;
   } else {
-    if (fileSize < 12 || std::fread(prefix + 10, 1, 2, file.f) != 2)
+    if (fileSize < 12 || !src.get(prefix + 10, 2))
       return failWith("not an npy file (too short)");
     headerLen = loadLE(prefix + 8, 4);
     dataStart = 12;
@@ -277,13 +295,13 @@ bool read(const std::string &path, Array &out, std::string &error) {
   if (headerLen > kMaxHeader)
     return failWith("header length " + std::to_string(headerLen) + " exceeds the limit of " +
                     std::to_string(kMaxHeader) + " bytes");
-  if ((long)headerLen > fileSize - dataStart)
+  if ((int64_t)headerLen > fileSize - dataStart)
     return failWith("header length " + std::to_string(headerLen) +
                     " exceeds the file size: file truncated");
   std::string header(headerLen, '\0');
-  if (headerLen && std::fread(header.data(), 1, headerLen, file.f) != headerLen)
+  if (headerLen && !src.get(header.data(), headerLen))
     return failWith("cannot read the header");
-  dataStart += (long)headerLen;
+  dataStart += (int64_t)headerLen;
   if (header.find('\0') != std::string::npos)
     return failWith("malformed header: nul byte in the header");
 
@@ -311,8 +329,45 @@ bool read(const std::string &path, Array &out, std::string &error) {
   out.dtype = dtype;
   out.shape = shape;
   out.data.resize((size_t)bytes);
-  if (bytes && std::fread(out.data.data(), 1, (size_t)bytes, file.f) != (size_t)bytes)
+  if (bytes && !src.get(out.data.data(), (size_t)bytes))
     return failWith("cannot read the data");
+  return true;
+}
+
+} // namespace
+
+bool read(const std::string &path, Array &out, std::string &error) {
+  auto failWith = [&](const std::string &what) {
+    error = path + ": " + what;
+    return false;
+  };
+  File file;
+  file.f = std::fopen(path.c_str(), "rb");
+  if (!file.f)
+    return failWith(std::string("cannot open: ") + std::strerror(errno));
+  struct stat st;
+  if (fstat(fileno(file.f), &st) == 0 && S_ISDIR(st.st_mode))
+    return failWith("cannot read: it is a directory");
+  if (std::fseek(file.f, 0, SEEK_END) != 0)
+    return failWith("cannot determine the file size");
+  long fileSize = std::ftell(file.f);
+  if (fileSize < 0 || std::fseek(file.f, 0, SEEK_SET) != 0)
+    return failWith("cannot determine the file size");
+  FileSource src{file.f};
+  std::string what;
+  if (!readFrom(src, fileSize, out, what))
+    return failWith(what);
+  return true;
+}
+
+bool readMemory(const void *bytes, size_t size, const std::string &name, Array &out,
+                std::string &error) {
+  MemorySource src{static_cast<const char *>(bytes), size};
+  std::string what;
+  if (size > (size_t)INT64_MAX || !readFrom(src, (int64_t)size, out, what)) {
+    error = name + ": " + (what.empty() ? "too large" : what);
+    return false;
+  }
   return true;
 }
 
@@ -323,6 +378,9 @@ bool write(const std::string &path, const Array &a, std::string &error) {
   };
   if (!itemSize(a.dtype))
     return failWith("cannot write dtype '" + a.dtype + "' (expected f4, f8, i4 or i8)");
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    return failWith("cannot write: it is a directory");
   int64_t bytes;
   if (!checkedCount(a.shape, itemSize(a.dtype), bytes) || bytes != (int64_t)a.data.size())
     return failWith("the data holds " + std::to_string(a.data.size()) +

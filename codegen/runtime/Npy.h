@@ -10,6 +10,7 @@
 #ifndef CNNOPT_CODEGEN_RUNTIME_NPY_H
 #define CNNOPT_CODEGEN_RUNTIME_NPY_H
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,6 +33,11 @@ int64_t numElements(const std::vector<int64_t> &shape);
 /// Reads the `.npy` file at `path` into `out`. Returns false with a message
 /// in `error` ("x.npy: fortran_order arrays are not supported") on failure.
 bool read(const std::string &path, Array &out, std::string &error);
+
+/// Reads a `.npy` image already in memory (`size` bytes at `bytes`), with the
+/// same checks and messages as read(); `name` stands for the path in them.
+bool readMemory(const void *bytes, size_t size, const std::string &name, Array &out,
+                std::string &error);
 
 /// Writes `a` to `path` as a version 1.0 `.npy` file, through a temporary
 /// file renamed into place. Returns false with a message in `error` on failure.

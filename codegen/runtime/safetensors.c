@@ -5,7 +5,8 @@
  * loader reads the header once (at most 100 MB, as the reference library
  * allows), parses it with a small JSON parser for exactly that subset (objects,
  * arrays, strings with escapes, non-negative integers; depth and length
- * bounded), checks every entry against the file size, matches names against
+ * bounded), checks every entry against the file size and that the entries
+ * tile the data section exactly (as the format requires), matches names against
  * the parameter table like `load_state_dict(strict=True)`, and only then
  * streams the data through a fixed buffer, converting to float. Nothing is
  * trusted: every count, offset and product is checked before use.
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -594,6 +596,64 @@ static int check_entries(const parser *ps, int64_t data_size, msgbuf *m) {
   return 1;
 }
 
+static int cmp_entry_range(const void *a, const void *b) {
+  const entry *x = *(const entry *const *)a, *y = *(const entry *const *)b;
+  if (x->begin != y->begin)
+    return x->begin < y->begin ? -1 : 1;
+  return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/// The format requires the tensors' byte ranges to tile the data section
+/// exactly: no overlap, no alias, no gap, nothing after the last one (so a
+/// file cannot hide other content, and every byte belongs to one tensor).
+static int check_tiling(const parser *ps, int64_t data_size, msgbuf *m) {
+  const char *kRule = "; the tensors must tile the data section exactly";
+  const entry **sorted = (const entry **)malloc((ps->count + 1) * sizeof(entry *));
+  const entry *previous = NULL;
+  int64_t cursor = 0;
+  size_t i;
+  int ok = 1;
+  if (!sorted) {
+    msg_add(m, "out of memory");
+    return 0;
+  }
+  for (i = 0; i < ps->count; ++i)
+    sorted[i] = &ps->entries[i];
+  qsort(sorted, ps->count, sizeof(entry *), cmp_entry_range);
+  for (i = 0; i < ps->count && ok; ++i) {
+    const entry *e = sorted[i];
+    if (e->begin < cursor) {
+      msg_add(m, "tensors \"%s\" [%lld, %lld] and \"%s\" [%lld, %lld] %s%s", previous->name,
+              (long long)previous->begin, (long long)previous->end, e->name,
+              (long long)e->begin, (long long)e->end,
+              previous->begin == e->begin && previous->end == e->end ? "share their bytes"
+                                                                     : "overlap",
+              kRule);
+      ok = 0;
+    } else if (e->begin > cursor) {
+      if (previous)
+        msg_add(m, "bytes [%lld, %lld) between tensors \"%s\" and \"%s\" belong to no tensor%s",
+                (long long)cursor, (long long)e->begin, previous->name, e->name, kRule);
+      else
+        msg_add(m, "bytes [0, %lld) before tensor \"%s\" belong to no tensor%s",
+                (long long)e->begin, e->name, kRule);
+      ok = 0;
+    }
+    cursor = e->end;
+    previous = e;
+  }
+  if (ok && cursor < data_size) {
+    if (previous)
+      msg_add(m, "bytes [%lld, %lld) after tensor \"%s\" belong to no tensor%s",
+              (long long)cursor, (long long)data_size, previous->name, kRule);
+    else
+      msg_add(m, "%lld bytes of data belong to no tensor%s", (long long)data_size, kRule);
+    ok = 0;
+  }
+  free(sorted);
+  return ok;
+}
+
 static int same_shape(const entry *e, const cnnopt_param_info *t) {
   int d;
   if (e->rank != t->rank)
@@ -752,6 +812,13 @@ int cnnopt_load_safetensors(const char *path, const cnnopt_param_info *table, in
     msg_add(&m, "cannot open: %s", strerror(errno));
     return 1;
   }
+  {
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+      msg_add(&m, "cannot read: it is a directory");
+      goto done;
+    }
+  }
   if (fseeko(f, 0, SEEK_END) != 0 || (file_size = (int64_t)ftello(f)) < 0 ||
       fseeko(f, 0, SEEK_SET) != 0) {
     msg_add(&m, "cannot determine the file size: %s", strerror(errno));
@@ -782,6 +849,8 @@ int cnnopt_load_safetensors(const char *path, const cnnopt_param_info *table, in
     if (dup)
       goto done;
   }
+  if (!check_tiling(&ps, file_size - data_start, &m))
+    goto done;
   order = (named *)malloc(((size_t)count + 1) * sizeof(named));
   match = (int *)malloc((ps.count + 1) * sizeof(int));
   if (!order || !match) {

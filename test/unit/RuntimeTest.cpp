@@ -19,6 +19,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -337,6 +338,61 @@ TEST(Safetensors, MalformedFilesAreRefused) {
             "malformed header: bad json: unterminated string");
   std::string deep = "{\"__metadata__\": " + std::string(100, '[') + std::string(100, ']') + "}";
   EXPECT_EQ(loadError(safetensors(deep, "")), "malformed header: bad json: nested too deeply");
+}
+
+/// The error of loading `json` + `data` into the model "a" [2], "b" [2].
+std::string twoTensorError(const std::string &json, const std::string &data) {
+  std::string path = tempPath("two.safetensors"), error;
+  writeBytes(path, safetensors(json, data));
+  Model m;
+  m.add("a", {2});
+  m.add("b", {2});
+  int rc = m.load(path, error);
+  std::remove(path.c_str());
+  return rc == 0 ? "" : error.substr(std::min(path.size() + 2, error.size()));
+}
+
+std::string twoTensors(int a0, int a1, int b0, int b1) {
+  auto range = [](int x, int y) { return std::to_string(x) + ", " + std::to_string(y); };
+  return "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [" + range(a0, a1) +
+         "]}, \"b\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [" +
+         range(b0, b1) + "]}}";
+}
+
+TEST(Safetensors, RangesMustTileTheData) {
+  std::string data16 = bytesOf<float>({1, 2, 3, 4}), data8 = bytesOf<float>({1, 2});
+  const char *rule = "; the tensors must tile the data section exactly";
+  EXPECT_EQ(twoTensorError(twoTensors(0, 8, 8, 16), data16), "");
+  EXPECT_EQ(twoTensorError(twoTensors(8, 16, 0, 8), data16), ""); // any order in the header
+  EXPECT_EQ(twoTensorError(twoTensors(0, 8, 0, 8), data8),
+            std::string("tensors \"a\" [0, 8] and \"b\" [0, 8] share their bytes") + rule);
+  EXPECT_EQ(twoTensorError(twoTensors(0, 8, 4, 12), data16.substr(0, 12)),
+            std::string("tensors \"a\" [0, 8] and \"b\" [4, 12] overlap") + rule);
+  EXPECT_EQ(twoTensorError(twoTensors(0, 8, 12, 20), data16 + data8.substr(0, 4)),
+            std::string("bytes [8, 12) between tensors \"a\" and \"b\" belong to no tensor") +
+                rule);
+  EXPECT_EQ(twoTensorError(twoTensors(4, 12, 12, 20), data16 + data8.substr(0, 4)),
+            std::string("bytes [0, 4) before tensor \"a\" belong to no tensor") + rule);
+  EXPECT_EQ(twoTensorError(twoTensors(0, 8, 8, 16), data16 + data8),
+            std::string("bytes [16, 24) after tensor \"b\" belong to no tensor") + rule);
+  EXPECT_EQ(twoTensorError("{}", data8), std::string("8 bytes of data belong to no tensor") + rule);
+  // An empty tensor takes no bytes, at its place in the order.
+  std::string withEmpty = "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, "
+                          "\"e\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [8, 8]}, "
+                          "\"b\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 16]}}";
+  EXPECT_NE(twoTensorError(withEmpty, data16).find("unexpected key(s) in state_dict: \"e\""),
+            std::string::npos);
+}
+
+TEST(Safetensors, DirectoryIsNamedAsSuch) {
+  std::string dir = tempPath("a-directory");
+  ::mkdir(dir.c_str(), 0755);
+  Model m;
+  m.add("w", {2});
+  std::string error;
+  EXPECT_NE(m.load(dir, error), 0);
+  EXPECT_EQ(error, dir + ": cannot read: it is a directory");
+  ::rmdir(dir.c_str());
 }
 
 TEST(Safetensors, ErrorBufferIsAlwaysTerminated) {

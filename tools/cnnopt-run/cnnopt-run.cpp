@@ -21,6 +21,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
@@ -222,6 +223,11 @@ int main(int argc, char **argv) {
                      [&](const auto &io) { return io.name == name; }))
       return cnnopt::tools::fail(kTool, "model " + program->name + " has no output '" + name +
                                             "' (its outputs: " + namesOf(program->outputs) + ")");
+  // Output files that cannot be written fail before the run, not after it.
+  for (const Bindings &run : outputRuns)
+    for (const auto &[name, path] : run)
+      if (llvm::sys::fs::is_directory(path))
+        return cnnopt::tools::fail(kTool, path + ": cannot write: it is a directory");
 
   std::vector<float> params;
   std::string message;
