@@ -285,8 +285,10 @@ LogicalResult BatchNormOp::verify() {
       failed(verifyParamShape(*this, getRunningMean(), "running_mean", channels)) ||
       failed(verifyParamShape(*this, getRunningVar(), "running_var", channels)))
     return failure();
-  if (getEps().convertToDouble() <= 0.0)
-    return emitOpError("eps must be positive");
+  // Zero is valid, as in torch.nn and the front end (which takes any eps
+  // >= 0); refusing it here failed files the front end had accepted.
+  if (!(getEps().convertToDouble() >= 0.0))
+    return emitOpError("eps must not be negative");
   return success();
 }
 

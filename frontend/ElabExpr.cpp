@@ -53,6 +53,13 @@ bool Elaborator::eval(const Expr &e, Frame &frame, Value &out,
     return reporter.error(e.loc, "elaboration nested deeper than " +
                                      std::to_string(kMaxElabDepth) + " levels");
   }
+  // Every expression node counts against the step bound, not only the
+  // statements: otherwise a loop whose body is one long expression runs
+  // the bound times the length of the file.
+  if (!step(e.loc)) {
+    --depth;
+    return false;
+  }
   bool ok = true;
   switch (e.kind) {
   case ExprKind::Int:

@@ -1,9 +1,10 @@
 //===- ElabGraph.cpp - Graph building and scope names ---------------------===//
 //
 // Appends values and nodes to the graph being elaborated (bounded by
-// kMaxNodes), and implements the `state_dict` naming rules of DSL.md: `{v}`
-// substitution in `name=`, `_1`, `_2`, ... for automatic duplicates (skipping
-// taken names), and an error for an explicit duplicate.
+// FrontendOptions::maxNodes over the whole file), and implements the
+// `state_dict` naming rules of DSL.md: `{v}` substitution in `name=`, `_1`,
+// `_2`, ... for automatic duplicates (skipping taken names), and an error for
+// an explicit duplicate.
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Elaborator.h"
@@ -17,10 +18,15 @@ int Elaborator::addValue(DType dtype, Shape shape) {
 }
 
 bool Elaborator::addNode(GraphNode node, Loc at) {
-  if (cur->graph.nodes.size() >= kMaxNodes)
+  size_t own = cur->graph.nodes.size();
+  if (own >= options.maxNodes)
     return reporter.error(at, "model has more than " +
-                                  std::to_string(kMaxNodes) +
+                                  std::to_string(options.maxNodes) +
                                   " ops (is a loop too long?)");
+  if (finishedNodes + own >= options.maxNodes)
+    return reporter.error(at, "the models of this file have more than " +
+                                  std::to_string(options.maxNodes) +
+                                  " ops together (is a loop too long?)");
   node.loc = reporter.toSource(at);
   cur->graph.nodes.push_back(std::move(node));
   return true;

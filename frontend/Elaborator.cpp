@@ -319,6 +319,7 @@ bool Elaborator::elaborateModel(const ModelDecl &decl) {
   if (!nameOutputs(*retStmt, ret))
     return false;
   program.models.push_back(state.graph);
+  finishedNodes += state.graph.nodes.size();
   cur = nullptr;
   finished[decl.id.name] = std::move(state);
   return true;
@@ -346,7 +347,6 @@ bool Elaborator::elaborateTrain(const ModelDecl &decl) {
   state.graph.loc = reporter.toSource(decl.id.loc);
   state.graph.outputs.clear();
   state.isTrain = true;
-  state.steps = 0;
   cur = &state;
   // Only the model's outputs and the declared extra inputs are in scope.
   Frame frame;
@@ -394,6 +394,7 @@ bool Elaborator::elaborateTrain(const ModelDecl &decl) {
                               describeValue(opt->second, state.graph.values));
   state.graph.outputs = {GraphOutput{"loss", lv.tensor}};
   state.graph.optimizer = *opt->second.optimizer;
+  finishedNodes += state.graph.nodes.size();
   program.trains.push_back(std::move(state.graph));
   cur = nullptr;
   return true;
@@ -412,9 +413,9 @@ bool Elaborator::checkOverridesUsed() {
 //===----------------------------------------------------------------------===//
 
 bool Elaborator::step(Loc loc) {
-  if (++cur->steps > kMaxSteps)
+  if (++steps > options.maxSteps)
     return reporter.error(loc, "elaboration runs more than " +
-                                   std::to_string(kMaxSteps) +
+                                   std::to_string(options.maxSteps) +
                                    " statements (is a loop too long?)");
   return true;
 }

@@ -23,10 +23,9 @@
 
 namespace cnnopt {
 
-/// Most graph nodes one model may elaborate to.
-constexpr size_t kMaxNodes = 1000000;
-/// Most statements and loop iterations one model may run at compile time.
-constexpr uint64_t kMaxSteps = 5000000;
+// The bounds on steps run and ops built, kMaxSteps and kMaxNodes, are
+// FrontendOptions (Frontend.h) and count the whole file.
+
 /// Deepest chain of nested block calls.
 constexpr unsigned kMaxBlockDepth = 256;
 /// Deepest recursion of the elaborator itself (expressions, bodies, calls).
@@ -66,7 +65,6 @@ private:
     std::string batchName = "N"; ///< how the batch prints in messages
     bool isTrain = false;
     std::map<std::string, int> outputs; ///< output name -> value (models)
-    uint64_t steps = 0;
   };
 
   /// How a statement list ended.
@@ -89,6 +87,8 @@ private:
                const ast::Stmt **retStmt);
   Flow execIf(const ast::Stmt &s, Frame &frame, std::vector<Value> &ret,
               const ast::Stmt **retStmt);
+  /// Counts one step (a statement, loop iteration or expression node);
+  /// false, with an error at `at`, past options.maxSteps.
   bool step(ast::Loc at);
   void bind(Frame &frame, const ast::Ident &id, Value value);
 
@@ -138,6 +138,12 @@ private:
   std::map<std::string, const ast::ModelDecl *> models;
   /// Elaborated models by name, for their train declarations.
   std::map<std::string, GraphState> finished;
+  /// Work done so far in the whole file, against options.maxSteps and
+  /// options.maxNodes: per-model counters would let a file of many models
+  /// (or of train declarations, which copy their model's graph) multiply
+  /// the bounds.
+  uint64_t steps = 0;
+  size_t finishedNodes = 0; ///< ops of the graphs already in `program`
   std::map<std::string, ast::Loc> trained;
   std::set<std::string> overridesUsed;
   GraphState *cur = nullptr;

@@ -284,3 +284,51 @@ TEST(ElaborateErrors, DeepBlockChainsStop) {
 }
 
 } // namespace
+
+namespace {
+
+FrontendOptions smallBounds(uint64_t steps, size_t nodes) {
+  FrontendOptions options;
+  options.maxSteps = steps;
+  options.maxNodes = nodes;
+  return options;
+}
+
+} // namespace
+
+// The compile-time work bounds count the whole file: several models (and
+// train declarations, which copy their model) cannot multiply them, and
+// every expression node is a step, not only statements.
+TEST(ElaborateErrors, WorkBoundsCountTheWholeFile) {
+  std::string model = "model M%(x: f32[N, 3, 8, 8]) {\n"
+                      "  for i in 0..6 {\n"
+                      "    x = relu(x)\n"
+                      "  }\n"
+                      "  return x\n"
+                      "}\n";
+  auto numbered = [&](char k) {
+    std::string m = model;
+    m.replace(m.find('%'), 1, 1, k);
+    return m;
+  };
+  // Each model alone has 6 ops; three together pass 16.
+  EXPECT_EQ(firstError(numbered('A'), smallBounds(1000, 16)), "no error");
+  EXPECT_EQ(firstError(numbered('A') + numbered('B') + numbered('C'), smallBounds(1000, 16)),
+            "15:9: the models of this file have more than 16 ops together (is a loop too "
+            "long?)");
+  EXPECT_EQ(firstError(numbered('A') + numbered('B'), smallBounds(1000, 5)),
+            "3:9: model has more than 5 ops (is a loop too long?)");
+  // One statement whose expression has many nodes runs many steps.
+  std::string sum = "1";
+  for (int k = 0; k < 60; ++k)
+    sum += " + 1";
+  std::string loop = "model M(x: f32[N, 3, 8, 8]) {\n"
+                     "  for i in 0..10 {\n"
+                     "    n = " + sum + "\n"
+                     "  }\n"
+                     "  return x\n"
+                     "}\n";
+  EXPECT_EQ(firstError(loop, smallBounds(2000, 100)), "no error");
+  EXPECT_EQ(firstError(loop, smallBounds(300, 100)),
+            "3:51: elaboration runs more than 300 statements (is a loop too long?)");
+}
