@@ -23,3 +23,17 @@ config.substitutions.append(("%cnnopt_runtime_lib", os.path.join(config.cnnopt_o
 config.substitutions.append(("%models", os.path.join(config.cnnopt_src_root, "models")))
 config.substitutions.append(("%python", config.torch_python))
 config.substitutions.append(("%srcroot", config.cnnopt_src_root))
+
+# A build with -DCNNOPT_SANITIZE=... runs every tool and test program under
+# the sanitizers, with the options CTest passes (CNNOPT_SANITIZER_ENV in the
+# top-level CMakeLists.txt; lit passes *SAN_OPTIONS through). A test that
+# cannot run so (an address-space limit does not mix with ASan's shadow
+# memory) says `UNSUPPORTED: asan`.
+if "address" in config.cnnopt_sanitize:
+    config.available_features.add("asan")
+# C programs that tests build by hand link the runtime library, so they use
+# the build's compiler and sanitizers.
+cc = config.c_compiler + " -std=c99"
+if config.cnnopt_sanitize:
+    cc += " -fsanitize=" + config.cnnopt_sanitize
+config.substitutions.append(("%cc", cc))

@@ -125,12 +125,16 @@ template <typename IOs> std::string namesOf(const IOs &ios) {
   return llvm::join(names, ", ");
 }
 
+/// Whether the model has an input or output called `name`.
+template <typename IOs> bool hasNamed(const IOs &ios, const std::string &name) {
+  return std::any_of(ios.begin(), ios.end(), [&](const auto &io) { return io.name == name; });
+}
+
 /// Reads and checks every model input; the batch must agree across inputs.
 bool readInputs(const KernelProgram &program, const std::map<std::string, std::string> &files,
                 std::vector<HostTensor> &out) {
   for (const auto &[name, path] : files)
-    if (std::none_of(program.inputs.begin(), program.inputs.end(),
-                     [&](const auto &io) { return io.name == name; }))
+    if (!hasNamed(program.inputs, name))
       return cnnopt::tools::fail(kTool, "model " + program.name + " has no input '" + name +
                                             "' (its inputs: " + namesOf(program.inputs) + ")"),
              false;
@@ -219,8 +223,7 @@ int main(int argc, char **argv) {
     return 1;
 
   for (const auto &[name, path] : outputRuns.front())
-    if (std::none_of(program->outputs.begin(), program->outputs.end(),
-                     [&](const auto &io) { return io.name == name; }))
+    if (!hasNamed(program->outputs, name))
       return cnnopt::tools::fail(kTool, "model " + program->name + " has no output '" + name +
                                             "' (its outputs: " + namesOf(program->outputs) + ")");
   // Output files that cannot be written fail before the run, not after it.
