@@ -30,6 +30,8 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
@@ -195,14 +197,16 @@ int generateCode(mlir::func::FuncOp func) {
   request.symbol = headerOptions.pipelineSymbol;
   request.weights = embedded;
   request.path = scratch;
+  // A text artifact for stdout goes through a uniquely named temporary
+  // file, removed on return and on interrupts.
+  llvm::SmallString<128> printed;
+  std::optional<llvm::FileRemover> removePrinted;
   if (outputFile.empty()) {
-    // A text artifact for stdout goes through a scratch file of its own.
-    llvm::SmallString<128> printed;
-    llvm::sys::path::system_temp_directory(true, printed);
-    llvm::sys::path::append(printed, program->name + ".txt");
-    request.path = outputs.add(printed.str().str(), error);
-    if (request.path.empty())
-      return cnnopt::tools::fail("cnnopt", error);
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("cnnopt", "txt", printed))
+      return cnnopt::tools::fail("cnnopt", "cannot create a temporary file: " + ec.message());
+    llvm::sys::RemoveFileOnSignal(printed);
+    removePrinted.emplace(printed);
+    request.path = printed.str().str();
   }
   if (!cnnopt::codegen::emitModule(*program, request, error))
     return cnnopt::tools::fail("cnnopt", "code generation failed: " + error);
@@ -212,7 +216,7 @@ int generateCode(mlir::func::FuncOp func) {
       return cnnopt::tools::fail("cnnopt", "cannot read " + request.path + ": " +
                                                text.getError().message());
     llvm::outs() << (*text)->getBuffer();
-    return 0; // ~OutputFiles removes the scratch file
+    return 0;
   }
   if (!headerScratch.empty() && !writeFile(headerScratch, header, error))
     return cnnopt::tools::fail("cnnopt",
