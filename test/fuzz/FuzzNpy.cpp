@@ -8,7 +8,7 @@
 // covered without a file operation per input.
 //===----------------------------------------------------------------------===//
 
-#include "codegen/runtime/Npy.h"
+#include "tools/common/Npy.h"
 
 #include <cstdint>
 #include <cstdio>

@@ -7,7 +7,7 @@
 // they are skipped when NumPy is missing.
 //===----------------------------------------------------------------------===//
 
-#include "codegen/runtime/Npy.h"
+#include "tools/common/Npy.h"
 #include "codegen/runtime/cnnopt_runtime.h"
 
 #include <gtest/gtest.h>

@@ -15,7 +15,7 @@
 
 #include "codegen/CnnToKernelSpecs.h"
 #include "codegen/JitRunner.h"
-#include "codegen/runtime/Npy.h"
+#include "tools/common/Npy.h"
 #include "codegen/ParamTable.h"
 #include "tools/common/ModelLoader.h"
 

@@ -9,7 +9,7 @@
 // images go through the same reader (readFrom).
 //===----------------------------------------------------------------------===//
 
-#include "codegen/runtime/Npy.h"
+#include "tools/common/Npy.h"
 
 #include <cerrno>
 #include <cmath>

@@ -7,8 +7,8 @@
 // exceptions: errors come back as strings.
 //===----------------------------------------------------------------------===//
 
-#ifndef CNNOPT_CODEGEN_RUNTIME_NPY_H
-#define CNNOPT_CODEGEN_RUNTIME_NPY_H
+#ifndef CNNOPT_TOOLS_COMMON_NPY_H
+#define CNNOPT_TOOLS_COMMON_NPY_H
 
 #include <cstddef>
 #include <cstdint>
@@ -51,4 +51,4 @@ Array fromFloat(const std::vector<int64_t> &shape, const std::vector<float> &val
 
 } // namespace cnnopt::npy
 
-#endif // CNNOPT_CODEGEN_RUNTIME_NPY_H
+#endif // CNNOPT_TOOLS_COMMON_NPY_H
