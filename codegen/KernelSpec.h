@@ -10,7 +10,7 @@
 #ifndef CNNOPT_CODEGEN_KERNELSPEC_H
 #define CNNOPT_CODEGEN_KERNELSPEC_H
 
-#include "frontend/Graph.h"
+#include "dialect/TensorType.h"
 
 #include <string>
 #include <vector>

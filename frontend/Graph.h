@@ -34,7 +34,7 @@
 #ifndef CNNOPT_FRONTEND_GRAPH_H
 #define CNNOPT_FRONTEND_GRAPH_H
 
-#include "dialect/ShapeRules.h"
+#include "dialect/TensorType.h"
 
 #include <cstdint>
 #include <map>
@@ -51,18 +51,6 @@ struct SourceLoc {
   unsigned line = 0;
   unsigned col = 0;
 };
-
-enum class DType { F32, I32, I64 };
-
-struct TensorType {
-  DType dtype = DType::F32;
-  Shape shape;
-};
-
-using AttrValue =
-    std::variant<int64_t, double, bool, std::string, std::vector<int64_t>>;
-/// Attributes by name, sorted so that printing is deterministic.
-using AttrMap = std::map<std::string, AttrValue>;
 
 /// A model input (`x: f32[N, 3, 32, 32]`). `batchName` is the symbolic
 /// dimension-0 name (`N`), empty when every dimension is an integer.
