@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 
 namespace cnnopt::codegen {
 
@@ -25,7 +26,86 @@ const T &get(const Kernel &k, const std::string &attr) {
   return *value;
 }
 
+std::string formatType(const TensorType &type) {
+  std::ostringstream os;
+  os << (type.dtype == DType::F32 ? "f32" : type.dtype == DType::I32 ? "i32" : "i64") << "[";
+  for (size_t a = 0; a < type.shape.size(); ++a)
+    os << (a ? ", " : "") << (type.shape[a] == kDynamic ? std::string("N")
+                                                         : std::to_string(type.shape[a]));
+  return os.str() + "]";
+}
+
+std::string formatAttr(const AttrValue &value) {
+  std::ostringstream os;
+  os.precision(9);
+  if (auto *i = std::get_if<int64_t>(&value))
+    os << *i;
+  else if (auto *f = std::get_if<double>(&value))
+    os << *f;
+  else if (auto *b = std::get_if<bool>(&value))
+    os << (*b ? "true" : "false");
+  else if (auto *s = std::get_if<std::string>(&value))
+    os << *s;
+  else if (auto *list = std::get_if<std::vector<int64_t>>(&value)) {
+    os << "[";
+    for (size_t k = 0; k < list->size(); ++k)
+      os << (k ? ", " : "") << (*list)[k];
+    os << "]";
+  }
+  return os.str();
+}
+
+const char *initName(ParamInit init) {
+  switch (init) {
+  case ParamInit::Zero:
+    return "zeros";
+  case ParamInit::One:
+    return "ones";
+  case ParamInit::Uniform:
+    return "uniform";
+  }
+  return "?";
+}
+
 } // namespace
+
+std::string formatProgram(const KernelProgram &program) {
+  std::ostringstream os;
+  os << "kernels @" << program.name << " (" << program.paramFloats << " parameter floats)\n";
+  for (const KernelIO &input : program.inputs)
+    os << "  input " << input.name << ": %" << input.value << " "
+       << formatType(program.values[input.value]) << "\n";
+  for (const KernelParam &p : program.params) {
+    os << "  " << (p.trainable ? "param " : "buffer ") << p.name << ": %" << p.value << " "
+       << formatType(program.values[p.value]) << " at " << p.offset << " " << initName(p.init);
+    if (p.init == ParamInit::Uniform)
+      os << "(" << formatAttr(p.bound) << ")";
+    os << "\n";
+  }
+  for (const Kernel &k : program.kernels) {
+    os << "  %" << k.result << " = " << k.op << "(";
+    for (size_t o = 0; o < k.operands.size(); ++o)
+      os << (o ? ", " : "") << (k.operands[o] < 0 ? std::string("-")
+                                                   : "%" + std::to_string(k.operands[o]));
+    os << ")";
+    if (!k.attrs.empty()) {
+      os << " {";
+      bool first = true;
+      for (const auto &[name, value] : k.attrs) {
+        os << (first ? "" : ", ") << name << " = " << formatAttr(value);
+        first = false;
+      }
+      os << "}";
+    }
+    os << " : " << formatType(program.values[k.result]);
+    if (!k.name.empty())
+      os << "  // " << k.name;
+    os << "\n";
+  }
+  for (const KernelIO &output : program.outputs)
+    os << "  output " << output.name << ": %" << output.value << "\n";
+  return os.str();
+}
 
 int64_t Kernel::i(const std::string &attr) const { return get<int64_t>(*this, attr); }
 double Kernel::f(const std::string &attr) const { return get<double>(*this, attr); }

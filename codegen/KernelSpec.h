@@ -72,6 +72,11 @@ struct KernelProgram {
   int64_t paramFloats = 0;
 };
 
+/// The program as text, one line per input, parameter, kernel and output
+/// (`cnnopt --emit=kernels`), e.g.
+///   %4 = fused_conv2d(%0, %1, %2, -, -, -) {activation = relu, ...} : f32[N, 16, 32, 32]  // conv1
+std::string formatProgram(const KernelProgram &program);
+
 } // namespace cnnopt::codegen
 
 #endif // CNNOPT_CODEGEN_KERNELSPEC_H

@@ -6,6 +6,7 @@
 
 #include "dialect/CnnDialect.h"
 #include "passes/Passes.h"
+#include "passes/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -14,6 +15,7 @@
 
 int main(int argc, char **argv) {
   mlir::cnn::registerCnnPasses();
+  cnnopt::registerOptimizationPipeline();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
 

@@ -3,11 +3,12 @@
 //   cnnopt-run MODEL.cnn [--model NAME] [--weights W.safetensors]
 //              --input NAME=FILE.npy ... [--output NAME=FILE.npy ...]
 //              [--bench N] [--seed S] [--input-shape x=3,64,64]
+//              [-O0|-O2] [--conv-algorithm [SCOPE=]ALG ...]
 //
 // `--input x=a.npy,b.npy --output y=ya.npy,yb.npy` runs the model once per
 // file of the lists (batch 1 then batch 3, say) on one compile.
 //
-// Compiles the model through the same lowering as `cnnopt -o` (JIT for the
+// Compiles the model through the same pipeline and lowering as `cnnopt -o` (JIT for the
 // host), loads the weights by state_dict name (or PyTorch's default
 // initialisers), checks every input against the model's signature, runs
 // and writes the outputs. `--bench N` prints the median latency of N runs.
@@ -18,6 +19,9 @@
 #include "tools/common/Npy.h"
 #include "codegen/ParamTable.h"
 #include "tools/common/ModelLoader.h"
+#include "tools/common/OptimizationFlags.h"
+
+#include "mlir/Pass/PassManager.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -196,7 +200,8 @@ double median(std::vector<double> v) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
+  mlir::registerPassManagerCLOptions(); // --mlir-print-ir-after-all
+  cl::HideUnrelatedOptions({&category, &cnnopt::tools::optimizationCategory()});
   cl::ParseCommandLineOptions(argc, argv, "cnnopt-run: run a model on .npy inputs\n");
 
   cnnopt::FrontendOptions options;
@@ -204,6 +209,10 @@ int main(int argc, char **argv) {
   if (!cnnopt::tools::parseShapeOverrides(kTool, inputShapes, options) ||
       !parseBindings("--input", inputs, inputRuns) ||
       !parseBindings("--output", outputs, outputRuns))
+    return 1;
+  std::optional<cnnopt::OptimizationOptions> optimization =
+      cnnopt::tools::optimizationOptions(kTool);
+  if (!optimization)
     return 1;
   if (inputRuns.empty())
     inputRuns.resize(1); // a model without inputs, or the error for them
@@ -216,7 +225,7 @@ int main(int argc, char **argv) {
   if (!loader.load(options))
     return 1;
   const cnnopt::ModelGraph *model = loader.select(modelName);
-  if (!model)
+  if (!model || !loader.optimize(*optimization))
     return 1;
   std::optional<KernelProgram> program = cnnopt::codegen::describeModel(loader.function(*model));
   if (!program)

@@ -3,12 +3,17 @@
 // Reads a `.cnn` file, elaborates it into the cnn dialect and runs the
 // requested stage:
 //
-//   cnnopt model.cnn --emit=mlir          the module (every model)
+//   cnnopt model.cnn --emit=mlir          the module (every model), optimised
+//   cnnopt model.cnn --emit=kernels       what code generation receives
 //   cnnopt model.cnn --print-params       state_dict keys and shapes
 //   cnnopt model.cnn --print-stats [--json]
 //   cnnopt model.cnn -o model.o [--weights w.safetensors] [--target T]
 //                                          model.o + model.h (C API)
 //   cnnopt model.cnn --emit=lib|header|halide-stmt|assembly [-o FILE]
+//
+// The optimisation pipeline (passes/Pipelines.cpp) runs between loading and
+// everything but --print-stats/--print-params, which describe the model as
+// written; -O0 runs none of it.
 //
 // Errors are printed as `file:line:col: error: ...` and exit with code 1.
 //===----------------------------------------------------------------------===//
@@ -22,10 +27,12 @@
 #include "passes/ModelStats.h"
 #include "tools/cnnopt/OutputFiles.h"
 #include "tools/common/ModelLoader.h"
+#include "tools/common/OptimizationFlags.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
@@ -51,10 +58,11 @@ cl::opt<std::string> modelName(
     "model", cl::desc("The model to use when the file defines several"),
     cl::value_desc("name"), cl::cat(category));
 
-enum class Emit { None, Mlir, Obj, Lib, Header, HalideStmt, Assembly };
+enum class Emit { None, Mlir, Kernels, Obj, Lib, Header, HalideStmt, Assembly };
 cl::opt<Emit> emit(
     "emit", cl::desc("Output to produce (default with -o: obj)"), cl::init(Emit::None),
     cl::values(clEnumValN(Emit::Mlir, "mlir", "the cnn dialect module (all models)"),
+               clEnumValN(Emit::Kernels, "kernels", "the kernels code generation receives"),
                clEnumValN(Emit::Obj, "obj", "an object file and its C header"),
                clEnumValN(Emit::Lib, "lib", "a static library and its C header"),
                clEnumValN(Emit::Header, "header", "only the C header"),
@@ -138,6 +146,10 @@ int generateCode(mlir::func::FuncOp func) {
   std::optional<cnnopt::codegen::KernelProgram> program = cnnopt::codegen::describeModel(func);
   if (!program)
     return 1;
+  if (emit == Emit::Kernels) {
+    llvm::outs() << cnnopt::codegen::formatProgram(*program);
+    return 0;
+  }
   std::vector<float> weights;
   std::string error;
   if (!weightsFile.empty() &&
@@ -233,7 +245,8 @@ int main(int argc, char **argv) {
   // --mlir-print-debuginfo and friends, for tests that check locations.
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
-  cl::HideUnrelatedOptions(category);
+  mlir::registerPassManagerCLOptions();
+  cl::HideUnrelatedOptions({&category, &cnnopt::tools::optimizationCategory()});
   cl::AddExtraVersionPrinter([](llvm::raw_ostream &os) {
     os << "cnnopt: Halide host target " << cnnopt::codegen::hostTargetString()
        << "\n";
@@ -243,6 +256,10 @@ int main(int argc, char **argv) {
   cnnopt::FrontendOptions options;
   if (!cnnopt::tools::parseShapeOverrides("cnnopt", inputShapes, options))
     return 1;
+  std::optional<cnnopt::OptimizationOptions> optimization =
+      cnnopt::tools::optimizationOptions("cnnopt");
+  if (!optimization)
+    return 1;
   cnnopt::tools::ModelLoader loader("cnnopt", inputFile);
   if (!loader.load(options))
     return 1;
@@ -250,6 +267,8 @@ int main(int argc, char **argv) {
   if (!outputFile.empty() && emit == Emit::None)
     emit = Emit::Obj;
   bool generatesCode = emit != Emit::None && emit != Emit::Mlir;
+  if (emit == Emit::Kernels && !outputFile.empty())
+    return cnnopt::tools::fail("cnnopt", "--emit=kernels prints to stdout; drop -o");
   if ((emit == Emit::Obj || emit == Emit::Lib) && outputFile.empty())
     return cnnopt::tools::fail("cnnopt", "--emit=obj and --emit=lib need -o FILE");
   if (!cnnopt::codegen::isValidTarget(target))
@@ -265,14 +284,8 @@ int main(int argc, char **argv) {
     if (!model)
       return 1;
   }
-  if (emit == Emit::Mlir) {
-    loader.module()->print(llvm::outs(), mlir::OpPrintingFlags());
-    llvm::outs() << "\n";
-  }
-  if (!needsModel)
-    return 0;
-
-  mlir::func::FuncOp func = loader.function(*model);
+  // The model as written: its statistics and state_dict, before any pass.
+  mlir::func::FuncOp func = model ? loader.function(*model) : nullptr;
   if (printParams)
     printParamList(func);
   if (printStats) {
@@ -282,5 +295,14 @@ int main(int argc, char **argv) {
     else
       cnnopt::printStatsTable(stats, llvm::outs());
   }
-  return generatesCode ? generateCode(func) : 0;
+  if (emit == Emit::None)
+    return 0;
+  if (!loader.optimize(*optimization))
+    return 1;
+  if (emit == Emit::Mlir) {
+    loader.module()->print(llvm::outs(), mlir::OpPrintingFlags());
+    llvm::outs() << "\n";
+    return 0;
+  }
+  return generateCode(loader.function(*model));
 }

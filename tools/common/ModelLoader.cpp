@@ -4,6 +4,7 @@
 #include "frontend/MLIRGen.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -64,6 +65,15 @@ bool ModelLoader::load(const FrontendOptions &options) {
   handler = std::make_unique<mlir::SourceMgrDiagnosticHandler>(sourceMgr, &context);
   built = buildModule(context, *elaborated);
   return static_cast<bool>(built);
+}
+
+bool ModelLoader::optimize(const OptimizationOptions &options) {
+  mlir::PassManager pm(&context);
+  // --mlir-print-ir-after-all and friends, where the tool registered them.
+  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+    return false;
+  buildOptimizationPipeline(pm, options);
+  return mlir::succeeded(pm.run(*built));
 }
 
 const ModelGraph *ModelLoader::select(const std::string &name) {

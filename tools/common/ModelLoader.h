@@ -9,6 +9,7 @@
 #define CNNOPT_TOOLS_COMMON_MODELLOADER_H
 
 #include "frontend/Frontend.h"
+#include "passes/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -40,6 +41,11 @@ public:
   /// Reads, elaborates and verifies the file; false (errors printed) if
   /// anything is wrong with it.
   bool load(const FrontendOptions &options);
+
+  /// Runs the optimisation pipeline on the module; false (diagnostics
+  /// printed at their `.cnn` locations) if a pass fails. The tool must have
+  /// called mlir::registerPassManagerCLOptions().
+  bool optimize(const OptimizationOptions &options);
 
   /// The model named `name`, or the only one when `name` is empty; prints
   /// an error listing the models and returns null otherwise.
