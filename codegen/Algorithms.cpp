@@ -87,8 +87,10 @@ Definition elementwise(std::function<Expr(Expr, const Kernel &)> fn) {
 Expr sigmoidOf(Expr x) { return 1.0f / (1.0f + exp(-x)); }
 Expr relu6Of(Expr x) { return clamp(x, 0.0f, 6.0f); }
 
-/// The activation of a fused op, by keyword.
-Expr activate(const std::string &act, Expr x) {
+/// The activation `kernel` applies (an activation op, or a fused op's
+/// epilogue), one formula per case of the dialect's Activation enum.
+Expr activate(const Kernel &kernel, Expr x) {
+  const std::string &act = kernel.activation;
   if (act == "relu")
     return max(x, 0.0f);
   if (act == "relu6")
@@ -103,7 +105,20 @@ Expr activate(const std::string &act, Expr x) {
     return x * relu6Of(x + 3.0f) / 6.0f;
   if (act == "hardsigmoid")
     return relu6Of(x + 3.0f) / 6.0f;
-  return x;
+  if (act == "leaky_relu")
+    return select(x >= 0.0f, x, x * f32(kernel.negativeSlope));
+  if (act == "gelu")
+    return 0.5f * x * (1.0f + erf(x * f32(M_SQRT1_2)));
+  if (act == "gelu_tanh") {
+    Expr inner = f32(std::sqrt(2.0 / M_PI)) * (x + 0.044715f * x * x * x);
+    return 0.5f * x * (1.0f + tanh(inner));
+  }
+  return x; // "none"
+}
+
+/// An activation op.
+KernelFuncs activation(Call &c) {
+  return elementwise([](Expr x, const Kernel &k) { return activate(k, x); })(c);
 }
 
 //===----------------------------------------------------------------------===//
@@ -158,7 +173,7 @@ KernelFuncs fusedConv2d(Call &c) {
   if (const Tensor *residual = c.optional(5))
     y = y + residual->at({n, o, oy, ox});
   Func f = c.resultFunc();
-  f(ox, oy, o, n) = activate(c.kernel.s("activation"), y);
+  f(ox, oy, o, n) = activate(c.kernel, y);
   return c.done(f);
 }
 
@@ -553,27 +568,6 @@ const std::map<std::string, Definition> &definitions() {
       {"layer_norm", layerNorm},
       {"group_norm", [](Call &c) { return groupedNorm(c, int(c.kernel.i("groups"))); }},
       {"instance_norm", [](Call &c) { return groupedNorm(c, int(c.op(0).shape[1])); }},
-      {"relu", elementwise([](Expr x, const Kernel &) { return max(x, 0.0f); })},
-      {"relu6", elementwise([](Expr x, const Kernel &) { return relu6Of(x); })},
-      {"sigmoid", elementwise([](Expr x, const Kernel &) { return sigmoidOf(x); })},
-      {"tanh", elementwise([](Expr x, const Kernel &) { return tanh(x); })},
-      {"silu", elementwise([](Expr x, const Kernel &) { return x * sigmoidOf(x); })},
-      {"hardswish", elementwise([](Expr x, const Kernel &) {
-         return x * relu6Of(x + 3.0f) / 6.0f;
-       })},
-      {"hardsigmoid", elementwise([](Expr x, const Kernel &) {
-         return relu6Of(x + 3.0f) / 6.0f;
-       })},
-      {"leaky_relu", elementwise([](Expr x, const Kernel &k) {
-         return select(x >= 0.0f, x, x * f32(k.f("slope")));
-       })},
-      {"gelu", elementwise([](Expr x, const Kernel &k) {
-         if (k.s("approximate") == "tanh") {
-           Expr inner = f32(std::sqrt(2.0 / M_PI)) * (x + 0.044715f * x * x * x);
-           return 0.5f * x * (1.0f + tanh(inner));
-         }
-         return 0.5f * x * (1.0f + erf(x * f32(M_SQRT1_2)));
-       })},
       {"neg", elementwise([](Expr x, const Kernel &) { return -x; })},
       // Regularisers are the identity in inference.
       {"dropout", elementwise([](Expr x, const Kernel &) { return x; })},
@@ -601,11 +595,11 @@ const std::map<std::string, Definition> &definitions() {
 
 } // namespace
 
-bool hasDefinition(const std::string &op) { return definitions().count(op) != 0; }
-
 KernelFuncs defineKernel(const Kernel &kernel, const std::vector<const Tensor *> &operands,
                          const Shape &resultShape) {
   Call call{kernel, operands, resultShape, {}};
+  if (!kernel.activation.empty() && kernel.op != "fused_conv2d")
+    return activation(call);
   return definitions().at(kernel.op)(call);
 }
 

@@ -27,9 +27,6 @@ struct KernelFuncs {
   std::map<std::string, Halide::Func> stages;
 };
 
-/// Whether `op` (a cnn mnemonic) has a definition here.
-bool hasDefinition(const std::string &op);
-
 /// Defines `kernel` on its operand tensors (nullptr for an absent optional
 /// operand). `resultShape` is the kernel's inferred shape (kDynamic batch).
 KernelFuncs defineKernel(const Kernel &kernel,

@@ -10,8 +10,6 @@
 
 #include "llvm/ADT/DenseMap.h"
 
-#include <cmath>
-#include <map>
 
 using namespace mlir;
 
@@ -39,6 +37,16 @@ public:
       p.trainable = static_cast<bool>(param);
       p.size = elementCount(program.values[id].shape);
       p.offset = program.paramFloats;
+      if (auto init = func.getArgAttrOfType<StringAttr>(i, kInitAttr)) {
+        if (init.getValue() != "ones" && init.getValue() != "uniform") {
+          func.emitError() << "argument " << i << ": unknown initialiser " << init
+                           << " (expected \"ones\" or \"uniform\")";
+          return std::nullopt;
+        }
+        p.init = init.getValue() == "ones" ? ParamInit::One : ParamInit::Uniform;
+      }
+      if (auto bound = func.getArgAttrOfType<FloatAttr>(i, kInitBoundAttr))
+        p.bound = bound.getValueAsDouble();
       program.paramFloats += p.size;
       program.params.push_back(p);
     }
@@ -54,48 +62,10 @@ public:
       if (failed(describe(op)))
         return std::nullopt;
     }
-    assignInitializers();
     return std::move(program);
   }
 
 private:
-  /// PyTorch's default initialisers, decided by the op that reads each
-  /// parameter (weight and bias of a conv or linear share fan_in).
-  void assignInitializers() {
-    std::map<int, KernelParam *> byValue;
-    for (KernelParam &p : program.params)
-      byValue[p.value] = &p;
-    auto set = [&](int value, ParamInit init, double bound = 0.0) {
-      auto it = value < 0 ? byValue.end() : byValue.find(value);
-      if (it != byValue.end()) {
-        it->second->init = init;
-        it->second->bound = bound;
-      }
-    };
-    for (const Kernel &k : program.kernels) {
-      const std::string &op = k.op;
-      if (op == "conv2d" || op == "fused_conv2d" || op == "conv_transpose2d" ||
-          op == "linear") {
-        // fan_in: dim 1 times the taps (ConvTranspose2d's dim 1 too).
-        const Shape &w = program.values[k.operands[1]].shape;
-        int64_t fanIn = 1;
-        for (size_t a = 1; a < w.size(); ++a)
-          fanIn *= w[a];
-        double bound = 1.0 / std::sqrt(double(fanIn));
-        set(k.operands[1], ParamInit::Uniform, bound);
-        if (k.operands.size() > 2)
-          set(k.operands[2], ParamInit::Uniform, bound);
-        if (op == "fused_conv2d" && k.operands.size() > 4)
-          set(k.operands[3], ParamInit::One);
-      } else if (op == "batch_norm" || op == "layer_norm" ||
-                 op == "group_norm" || op == "instance_norm") {
-        set(k.operands[1], ParamInit::One);
-        if (op == "batch_norm")
-          set(k.operands[4], ParamInit::One); // running_var
-      }
-    }
-  }
-
   static int64_t elementCount(const Shape &shape) {
     int64_t n = 1;
     for (int64_t d : shape)
@@ -169,6 +139,16 @@ private:
         continue;
       if (std::optional<AttrValue> v = plain(attr.getValue()))
         k.attrs[attr.getName().str()] = *v;
+    }
+    k.pointwise = op.hasTrait<cnn::Pointwise>();
+    if (auto activation = dyn_cast<cnn::ActivationOpInterface>(op)) {
+      k.activation = cnn::stringifyActivation(activation.getActivationKind()).str();
+      k.negativeSlope = activation.getNegativeSlope();
+    }
+    if (auto fused = dyn_cast<cnn::FusedConv2dOp>(op)) {
+      k.activation = cnn::stringifyActivation(fused.getActivation()).str();
+      if (auto slope = fused.getNegativeSlopeAttr())
+        k.negativeSlope = slope.getValueAsDouble();
     }
     k.result = addValue(op.getResult(0));
     program.kernels.push_back(std::move(k));

@@ -26,6 +26,10 @@ struct Kernel {
   AttrMap attrs;
   int result = -1;
   std::string name; ///< scope or variable, for naming Funcs
+  /// Facts the dialect declares about the op (CnnInterfaces.td):
+  bool pointwise = false;  ///< reads operands at its own (broadcast) position
+  std::string activation;  ///< the Activation it applies ("relu", ...), or ""
+  double negativeSlope = 0; ///< leaky_relu's slope
 
   bool has(const std::string &attr) const { return attrs.count(attr) != 0; }
   int64_t i(const std::string &attr) const;
@@ -39,14 +43,6 @@ struct Kernel {
 struct KernelIO {
   std::string name;
   int value = -1;
-};
-
-/// How PyTorch's `reset_parameters` initialises a parameter.
-enum class ParamInit {
-  Zero,    ///< biases of norms, running_mean, num_batches_tracked
-  One,     ///< weights of norms, running_var
-  Uniform, ///< U(-bound, bound): conv/linear weights (kaiming_uniform with
-           ///< a=sqrt(5)) and biases, bound = 1/sqrt(fan_in)
 };
 
 /// One state_dict entry in the flat parameter array.

@@ -10,7 +10,6 @@
 #include "codegen/Schedules.h"
 
 #include <algorithm>
-#include <set>
 
 namespace cnnopt::codegen {
 namespace {
@@ -119,18 +118,16 @@ void scheduleLinear(Func f, int width) {
 } // namespace
 
 bool isPointwise(const Kernel &kernel, const std::vector<TensorType> &values) {
-  static const std::set<std::string> unary = {
-      "relu",    "relu6",     "sigmoid",          "tanh",      "silu",       "hardswish",
-      "hardsigmoid", "leaky_relu", "gelu",       "neg",       "batch_norm", "dropout",
-      "dropblock",   "stochastic_depth"};
-  static const std::set<std::string> binary = {"add", "sub", "mul", "div"};
-  if (unary.count(kernel.op))
-    return true;
-  if (!binary.count(kernel.op))
+  if (!kernel.pointwise)
     return false;
-  // A broadcast operand is read many times per element: not free to inline.
+  // An operand broadcast along some axis of the result's rank is read many
+  // times per element: not free to inline. Lower-rank operands are
+  // per-channel parameters or scalar constants.
   const Shape &result = values[kernel.result].shape;
-  return values[kernel.operands[0]].shape == result && values[kernel.operands[1]].shape == result;
+  for (int id : kernel.operands)
+    if (id >= 0 && values[id].shape.size() == result.size() && values[id].shape != result)
+      return false;
+  return true;
 }
 
 bool readsOnce(const Kernel &consumer, size_t operand, const std::vector<TensorType> &values) {

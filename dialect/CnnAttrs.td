@@ -23,7 +23,8 @@ def Cnn_ConvAlgorithm : I32EnumAttr<"ConvAlgorithm", "convolution algorithm", [
 
 def Cnn_ConvAlgorithmAttr : EnumAttr<Cnn_Dialect, Cnn_ConvAlgorithm, "algorithm">;
 
-/// The activation a fused op applies last.
+/// The activation a fused op applies last: one case per op with the
+/// ActivationOpInterface (leaky_relu with the op's `negative_slope`).
 def Cnn_Activation : I32EnumAttr<"Activation", "fused activation", [
     I32EnumAttrCase<"none", 0>,
     I32EnumAttrCase<"relu", 1>,
@@ -32,7 +33,10 @@ def Cnn_Activation : I32EnumAttr<"Activation", "fused activation", [
     I32EnumAttrCase<"tanh", 4>,
     I32EnumAttrCase<"silu", 5>,
     I32EnumAttrCase<"hardswish", 6>,
-    I32EnumAttrCase<"hardsigmoid", 7>
+    I32EnumAttrCase<"hardsigmoid", 7>,
+    I32EnumAttrCase<"leaky_relu", 8>,
+    I32EnumAttrCase<"gelu", 9>,
+    I32EnumAttrCase<"gelu_tanh", 10>
   ]> {
   let cppNamespace = "::mlir::cnn";
   let genSpecializedAttr = 0;

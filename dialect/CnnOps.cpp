@@ -212,9 +212,18 @@ LogicalResult FusedConv2dOp::inferReturnTypes(MLIRContext *context,
   return inferConv2d(context, loc, "fused_conv2d", adaptor, types);
 }
 
+/// A fused op's `negative_slope` goes with a leaky_relu activation only.
+template <typename FusedOp> static LogicalResult verifyFusedActivation(FusedOp op) {
+  bool leaky = op.getActivation() == Activation::leaky_relu;
+  if (leaky != op.getNegativeSlope().has_value())
+    return op.emitOpError(leaky ? "activation leaky_relu needs a negative_slope"
+                                : "negative_slope is only for activation leaky_relu");
+  return success();
+}
+
 LogicalResult FusedConv2dOp::verify() {
   cnnopt::Shape channels{getWeight().getType().getShape()[0]};
-  if (failed(verifyParamShape(*this, getBias(), "bias", channels)) ||
+  if (failed(verifyFusedActivation(*this)) ||failed(verifyParamShape(*this, getBias(), "bias", channels)) ||
       failed(verifyAffine(*this, getScale(), getShift(), "scale", "shift",
                           channels)) ||
       failed(verifyParamShape(*this, getResidual(), "residual",
@@ -514,6 +523,8 @@ LogicalResult MseLossOp::inferReturnTypes(MLIRContext *context,
                                           toShape(adaptor.getRhs())),
                   types);
 }
+
+#include "dialect/CnnInterfaces.cpp.inc"
 
 #define GET_OP_CLASSES
 #include "dialect/CnnOps.cpp.inc"

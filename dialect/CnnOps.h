@@ -7,12 +7,15 @@
 #define CNNOPT_DIALECT_CNNOPS_H
 
 #include "dialect/CnnDialect.h"
+#include "dialect/CnnTraits.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialect/CnnInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialect/CnnOps.h.inc"

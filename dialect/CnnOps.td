@@ -10,6 +10,7 @@
 
 include "dialect/CnnDialect.td"
 include "dialect/CnnAttrs.td"
+include "dialect/CnnInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -33,9 +34,19 @@ class Cnn_ElementwiseOp<string mnemonic, list<Trait> traits = []>
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
+/// An activation: pointwise, and one case of the Activation enum.
+class Cnn_ActivationOp<string mnemonic, string kind>
+    : Cnn_ElementwiseOp<mnemonic, [Cnn_Pointwise, Cnn_ActivationOpInterface]> {
+  let extraClassDeclaration = [{
+    ::mlir::cnn::Activation getActivationKind() {
+      return ::mlir::cnn::Activation::}] # kind # [{;
+    }
+  }];
+}
+
 /// An elementwise binary op with NumPy broadcasting.
 class Cnn_BroadcastOp<string mnemonic, string torchName>
-    : Cnn_InferredOp<mnemonic> {
+    : Cnn_InferredOp<mnemonic, [Cnn_Pointwise]> {
   let summary = "elementwise " # mnemonic # " with NumPy broadcasting";
   let description = "Matches `" # torchName # "`. Example: `%y = cnn." #
     mnemonic # " %a, %b : (tensor<?x8x4x4xf32>, tensor<?x8x1x1xf32>) -> tensor<?x8x4x4xf32>`";
@@ -59,7 +70,7 @@ class Cnn_NormOp<string mnemonic, dag extraArgs>
 
 /// A regulariser that is the identity in inference.
 class Cnn_RegularizerOp<string mnemonic, dag extraArgs>
-    : Cnn_Op<mnemonic, [SameOperandsAndResultType]> {
+    : Cnn_Op<mnemonic, [SameOperandsAndResultType, Cnn_Pointwise]> {
   let arguments = !con((ins Cnn_Tensor:$input), extraArgs,
                        (ins UnitAttr:$training));
   let results = (outs Cnn_Tensor:$result);
@@ -80,7 +91,7 @@ def Cnn_SubOp : Cnn_BroadcastOp<"sub", "torch.sub">;
 // Activations
 //===----------------------------------------------------------------------===//
 
-def Cnn_GeluOp : Cnn_ElementwiseOp<"gelu"> {
+def Cnn_GeluOp : Cnn_ElementwiseOp<"gelu", [Cnn_Pointwise, Cnn_ActivationOpInterface]> {
   let summary = "Gaussian error linear unit";
   let description = [{
     Matches `torch.nn.GELU(approximate=...)`: `"none"` is the erf form,
@@ -88,39 +99,51 @@ def Cnn_GeluOp : Cnn_ElementwiseOp<"gelu"> {
   }];
   let arguments = (ins Cnn_Tensor:$input, StrAttr:$approximate);
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::cnn::Activation getActivationKind() {
+      return getApproximate() == "tanh" ? ::mlir::cnn::Activation::gelu_tanh
+                                        : ::mlir::cnn::Activation::gelu;
+    }
+  }];
 }
-def Cnn_HardsigmoidOp : Cnn_ElementwiseOp<"hardsigmoid"> {
+def Cnn_HardsigmoidOp : Cnn_ActivationOp<"hardsigmoid", "hardsigmoid"> {
   let summary = "relu6(x + 3) / 6, as torch.nn.Hardsigmoid";
 }
-def Cnn_HardswishOp : Cnn_ElementwiseOp<"hardswish"> {
+def Cnn_HardswishOp : Cnn_ActivationOp<"hardswish", "hardswish"> {
   let summary = "x * relu6(x + 3) / 6, as torch.nn.Hardswish";
 }
-def Cnn_LeakyReluOp : Cnn_ElementwiseOp<"leaky_relu"> {
+def Cnn_LeakyReluOp : Cnn_ActivationOp<"leaky_relu", "leaky_relu"> {
   let summary = "max(x, 0) + slope * min(x, 0), as torch.nn.LeakyReLU";
   let arguments = (ins Cnn_Tensor:$input, F64Attr:$slope);
+  let extraClassDeclaration = [{
+    ::mlir::cnn::Activation getActivationKind() {
+      return ::mlir::cnn::Activation::leaky_relu;
+    }
+    double getNegativeSlope() { return getSlope().convertToDouble(); }
+  }];
 }
 def Cnn_LogSoftmaxOp : Cnn_ElementwiseOp<"log_softmax"> {
   let summary = "log of softmax along `axis`, as torch.nn.LogSoftmax";
   let arguments = (ins Cnn_Tensor:$input, I64Attr:$axis);
   let hasVerifier = 1;
 }
-def Cnn_NegOp : Cnn_ElementwiseOp<"neg"> {
+def Cnn_NegOp : Cnn_ElementwiseOp<"neg", [Cnn_Pointwise]> {
   let summary = "elementwise negation (unary minus in .cnn)";
 }
-def Cnn_ReluOp : Cnn_ElementwiseOp<"relu"> {
+def Cnn_ReluOp : Cnn_ActivationOp<"relu", "relu"> {
   let summary = "rectified linear unit, max(x, 0)";
   let description = [{
     Matches `torch.nn.ReLU`. Example:
     `%y = cnn.relu %x : tensor<?x64x56x56xf32>`
   }];
 }
-def Cnn_Relu6Op : Cnn_ElementwiseOp<"relu6"> {
+def Cnn_Relu6Op : Cnn_ActivationOp<"relu6", "relu6"> {
   let summary = "min(max(x, 0), 6), as torch.nn.ReLU6";
 }
-def Cnn_SigmoidOp : Cnn_ElementwiseOp<"sigmoid"> {
+def Cnn_SigmoidOp : Cnn_ActivationOp<"sigmoid", "sigmoid"> {
   let summary = "1 / (1 + exp(-x)), as torch.nn.Sigmoid";
 }
-def Cnn_SiluOp : Cnn_ElementwiseOp<"silu"> {
+def Cnn_SiluOp : Cnn_ActivationOp<"silu", "silu"> {
   let summary = "x * sigmoid(x), as torch.nn.SiLU";
 }
 def Cnn_SoftmaxOp : Cnn_ElementwiseOp<"softmax"> {
@@ -128,7 +151,7 @@ def Cnn_SoftmaxOp : Cnn_ElementwiseOp<"softmax"> {
   let arguments = (ins Cnn_Tensor:$input, I64Attr:$axis);
   let hasVerifier = 1;
 }
-def Cnn_TanhOp : Cnn_ElementwiseOp<"tanh"> {
+def Cnn_TanhOp : Cnn_ActivationOp<"tanh", "tanh"> {
   let summary = "hyperbolic tangent, as torch.nn.Tanh";
 }
 
@@ -184,7 +207,8 @@ def Cnn_FusedConv2dOp : Cnn_InferredOp<"fused_conv2d", [AttrSizedOperandSegments
       y = activation((conv2d(x, weight) + bias) * scale + shift + residual)
 
     each of `bias`, `scale`/`shift` (a folded batch_norm, `[out]`) and
-    `residual` (the result's shape) optional. Attributes are conv2d's.
+    `residual` (the result's shape) optional. Attributes are conv2d's;
+    `negative_slope` goes with `activation = leaky_relu`.
 
     ```mlir
     %y = cnn.fused_conv2d %x, %w affine(%scale, %shift) residual(%r)
@@ -201,6 +225,7 @@ def Cnn_FusedConv2dOp : Cnn_InferredOp<"fused_conv2d", [AttrSizedOperandSegments
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
                        DenseI64ArrayAttr:$dilation, I64Attr:$groups,
                        Cnn_ActivationAttr:$activation,
+                       OptionalAttr<F64Attr>:$negative_slope,
                        OptionalAttr<Cnn_ConvAlgorithmAttr>:$algorithm);
   let assemblyFormat = [{
     $input `,` $weight (`bias` `(` $bias^ `)`)? (`affine` `(` $scale^ `,` $shift `)`)?
@@ -223,7 +248,8 @@ def Cnn_LinearOp : Cnn_InferredOp<"linear"> {
 // Normalisations
 //===----------------------------------------------------------------------===//
 
-def Cnn_BatchNormOp : Cnn_InferredOp<"batch_norm", [AttrSizedOperandSegments]> {
+// Pointwise in inference: a per-channel scale and shift.
+def Cnn_BatchNormOp : Cnn_InferredOp<"batch_norm", [AttrSizedOperandSegments, Cnn_Pointwise]> {
   let summary = "batch normalisation, as torch.nn.BatchNorm1d/2d";
   let description = [{
     Normalises over every axis but 1. In inference (`training` unset) it uses

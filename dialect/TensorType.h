@@ -27,6 +27,16 @@ struct TensorType {
   Shape shape;
 };
 
+/// How PyTorch's `reset_parameters` initialises a parameter; the front end
+/// decides it from the op that owns the parameter and records it on the
+/// function argument (`cnn.init`, `cnn.init_bound`).
+enum class ParamInit {
+  Zero,    ///< biases of norms, running_mean, num_batches_tracked
+  One,     ///< weights of norms, running_var
+  Uniform, ///< U(-bound, bound): conv/linear weights (kaiming_uniform with
+           ///< a=sqrt(5)) and biases, bound = 1/sqrt(fan_in)
+};
+
 /// An attribute value: ints are int64_t, floats double, lists of ints
 /// std::vector<int64_t>, enums and keywords std::string.
 using AttrValue =

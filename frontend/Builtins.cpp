@@ -136,12 +136,26 @@ bool axisArg(OpCall &c, size_t k, int64_t rank, const Shape &s,
   return true;
 }
 
-/// weight [shape], bias [shape] when `affine`.
+/// weight [shape] (ones), bias [shape] (zeros) when `affine`.
 void affineParams(OpCall &c, const Shape &shape, bool affine) {
   if (!affine)
     return;
-  c.params.push_back({"weight", shape});
+  c.params.push_back({"weight", shape, DType::F32, true, true, ParamInit::One});
   c.params.push_back({"bias", shape});
+}
+
+/// The weight of a conv or linear layer and, when `bias`, its bias [out]:
+/// both U(-1/sqrt(fan_in), 1/sqrt(fan_in)) as PyTorch's reset_parameters,
+/// with fan_in the product of the weight's dimensions after the first
+/// (ConvTranspose2d's too, though its dimension 1 is out/groups).
+void weightAndBias(OpCall &c, const Shape &weight, bool bias, int64_t out) {
+  int64_t fanIn = 1;
+  for (size_t a = 1; a < weight.size(); ++a)
+    fanIn *= weight[a];
+  double bound = 1.0 / std::sqrt(double(fanIn));
+  c.params.push_back({"weight", weight, DType::F32, true, true, ParamInit::Uniform, bound});
+  if (bias)
+    c.params.push_back({"bias", {out}, DType::F32, true, true, ParamInit::Uniform, bound});
 }
 
 //===----------------------------------------------------------------------===//
@@ -179,9 +193,7 @@ bool buildConv2d(OpCall &c) {
                               groups)))
     return false;
   c.operands = {c.tensor(X)};
-  c.params.push_back({"weight", weight});
-  if (c.b(Bias))
-    c.params.push_back({"bias", {out}});
+  weightAndBias(c, weight, c.b(Bias), out);
   c.attrs["stride"] = pairAttr(c, Stride);
   c.attrs["padding"] = std::vector<int64_t>{pad.top, pad.left, pad.bottom,
                                             pad.right};
@@ -212,9 +224,7 @@ bool buildConvTranspose2d(OpCall &c) {
                                        groups)))
     return false;
   c.operands = {c.tensor(X)};
-  c.params.push_back({"weight", weight});
-  if (c.b(Bias))
-    c.params.push_back({"bias", {out}});
+  weightAndBias(c, weight, c.b(Bias), out);
   c.attrs["stride"] = pairAttr(c, Stride);
   c.attrs["padding"] = pairAttr(c, Padding);
   c.attrs["output_padding"] = pairAttr(c, OutputPadding);
@@ -234,9 +244,7 @@ bool buildLinear(OpCall &c) {
   if (!take(c, shapes::linear(s, weight)))
     return false;
   c.operands = {c.tensor(X)};
-  c.params.push_back({"weight", weight});
-  if (c.b(Bias))
-    c.params.push_back({"bias", {c.i(Out)}});
+  weightAndBias(c, weight, c.b(Bias), c.i(Out));
   return true;
 }
 
@@ -250,7 +258,7 @@ bool buildBatchNorm(OpCall &c) {
   c.operands = {c.tensor(X)};
   affineParams(c, perChannel, c.b(Affine));
   c.params.push_back({"running_mean", perChannel, DType::F32, false});
-  c.params.push_back({"running_var", perChannel, DType::F32, false});
+  c.params.push_back({"running_var", perChannel, DType::F32, false, true, ParamInit::One});
   c.params.push_back({"num_batches_tracked", {}, DType::I64, false, false});
   c.attrs["eps"] = c.f(Eps);
   c.attrs["momentum"] = c.f(Momentum);

@@ -34,6 +34,8 @@ struct NewParam {
   DType dtype = DType::F32;
   bool trainable = true;
   bool operand = true; ///< passed to the node after the tensor inputs
+  ParamInit init = ParamInit::Zero;
+  double bound = 0.0; ///< for ParamInit::Uniform
 };
 
 struct OpInfo;

@@ -508,7 +508,8 @@ bool Elaborator::callOp(const OpInfo &op, const Expr &e, Frame &frame,
       int id = addValue(p.dtype, p.shape);
       cur->graph.params.push_back(GraphParam{scope + "." + p.role, p.role, id,
                                              p.trainable,
-                                             reporter.toSource(e.loc)});
+                                             reporter.toSource(e.loc), p.init,
+                                             p.bound});
       if (p.operand)
         node.operands.push_back(id);
     }

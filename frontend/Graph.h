@@ -69,6 +69,8 @@ struct GraphParam {
   int value = -1;
   bool trainable = true;
   SourceLoc loc; ///< the call that owns it
+  ParamInit init = ParamInit::Zero; ///< PyTorch's default initialiser
+  double bound = 0.0;               ///< for ParamInit::Uniform
 };
 
 /// One op application.

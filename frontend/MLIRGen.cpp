@@ -125,8 +125,17 @@ private:
     };
     for (const GraphInput &input : graph.inputs)
       argAttrs.push_back(named(kInputAttr, input.name));
-    for (const GraphParam &param : graph.params)
-      argAttrs.push_back(named(param.trainable ? kParamAttr : kBufferAttr, param.name));
+    for (const GraphParam &param : graph.params) {
+      SmallVector<NamedAttribute, 3> attrs{builder.getNamedAttr(
+          param.trainable ? kParamAttr : kBufferAttr, builder.getStringAttr(param.name))};
+      if (param.init == ParamInit::One)
+        attrs.push_back(builder.getNamedAttr(kInitAttr, builder.getStringAttr("ones")));
+      if (param.init == ParamInit::Uniform) {
+        attrs.push_back(builder.getNamedAttr(kInitAttr, builder.getStringAttr("uniform")));
+        attrs.push_back(builder.getNamedAttr(kInitBoundAttr, builder.getF64FloatAttr(param.bound)));
+      }
+      argAttrs.push_back(builder.getDictionaryAttr(attrs));
+    }
     for (const GraphOutput &output : graph.outputs)
       resultAttrs.push_back(named(kOutputAttr, output.name));
     func.setAllArgAttrs(argAttrs);
