@@ -27,6 +27,9 @@ struct KernelFuncs {
   std::map<std::string, Halide::Func> stages;
 };
 
+/// The algorithm of a conv2d/fused_conv2d kernel ("direct" when unset).
+std::string convAlgorithm(const Kernel &kernel);
+
 /// Defines `kernel` on its operand tensors (nullptr for an absent optional
 /// operand). `resultShape` is the kernel's inferred shape (kDynamic batch).
 KernelFuncs defineKernel(const Kernel &kernel,

@@ -1,0 +1,110 @@
+//===- Definitions.h - Shared parts of the op definitions -------*- C++ -*-===//
+//
+// What the per-family files of codegen/algorithms/ share: the Call each
+// definition receives, small Halide helpers, and one entry point per op
+// family (Algorithms.cpp dispatches to them). Internal to code generation.
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNOPT_CODEGEN_ALGORITHMS_DEFINITIONS_H
+#define CNNOPT_CODEGEN_ALGORITHMS_DEFINITIONS_H
+
+#include "codegen/Algorithms.h"
+
+#include <cctype>
+#include <functional>
+#include <limits>
+
+namespace cnnopt::codegen::algorithms {
+
+using namespace Halide;
+
+using Operands = std::vector<const Tensor *>;
+
+/// What every op function gets.
+struct Call {
+  const Kernel &kernel;
+  const Operands &ops;
+  const Shape &shape; ///< the result's shape
+  KernelFuncs out;
+
+  const Tensor &op(size_t k) const { return *ops[k]; }
+  const Tensor *optional(size_t k) const { return k < ops.size() ? ops[k] : nullptr; }
+
+  /// A Func for the result, named after the kernel ("layer1_0_conv1_conv2d"):
+  /// Halide reserves '.', so every other character becomes '_'.
+  Func resultFunc(const std::string &suffix = "") const {
+    std::string base = kernel.name.empty() ? kernel.op : kernel.name + "_" + kernel.op;
+    for (char &ch : base)
+      if (!std::isalnum(static_cast<unsigned char>(ch)))
+        ch = '_';
+    return Func(base + suffix);
+  }
+
+  /// An intermediate Func the schedule must place.
+  Func stage(const std::string &suffix) {
+    Func f = resultFunc("_" + suffix);
+    out.stages[suffix] = f;
+    return f;
+  }
+
+  /// Finishes with `f` as the result (its batch comes from operand 0).
+  KernelFuncs done(Func f) {
+    out.result.func = f;
+    out.result.shape = shape;
+    bool dynamic = !shape.empty() && shape[0] == kDynamic; // not after mean over axis 0
+    for (const Tensor *t : ops)
+      if (dynamic && t && t->batch.defined()) {
+        out.result.batch = t->batch;
+        break;
+      }
+    return std::move(out);
+  }
+};
+
+using Definition = std::function<KernelFuncs(Call &)>;
+
+inline Expr f32(double v) { return Expr(static_cast<float>(v)); }
+inline Expr negInf() { return Expr(-std::numeric_limits<float>::infinity()); }
+
+/// `t` at a 4-D position, `fill` outside [0, H) x [0, W).
+inline Expr paddedAt(const Tensor &t, Expr n, Expr c, Expr y, Expr x, Expr fill) {
+  int h = int(t.shape[2]), w = int(t.shape[3]);
+  Expr inside = y >= 0 && y < h && x >= 0 && x < w;
+  return select(inside, t.at({n, c, clamp(y, 0, h - 1), clamp(x, 0, w - 1)}), fill);
+}
+
+/// Elementwise op on operand 0.
+Definition elementwise(std::function<Expr(Expr, const Kernel &)> fn);
+
+/// The activation `kernel` applies (an activation op, or a fused op's
+/// epilogue), one formula per case of the dialect's Activation enum.
+Expr activate(const Kernel &kernel, Expr x);
+
+// One entry point per op (family files named after each group).
+// Elementwise.cpp
+KernelFuncs activation(Call &c);
+Definition broadcasting(std::function<Expr(Expr, Expr)> fn);
+KernelFuncs constant(Call &c);
+// Conv.cpp
+KernelFuncs directConv2d(Call &c);
+KernelFuncs convTranspose2d(Call &c);
+KernelFuncs linear(Call &c);
+// Norm.cpp
+KernelFuncs batchNorm(Call &c);
+KernelFuncs layerNorm(Call &c);
+KernelFuncs groupedNorm(Call &c, int groups);
+// Reduce.cpp
+KernelFuncs softmax(Call &c, bool log);
+KernelFuncs mean(Call &c);
+// Pool.cpp
+KernelFuncs maxPool2d(Call &c);
+KernelFuncs avgPool2d(Call &c);
+KernelFuncs adaptivePool2d(Call &c, bool average);
+KernelFuncs upsample2d(Call &c);
+// Shape.cpp
+KernelFuncs reshape(Call &c);
+KernelFuncs concat(Call &c);
+
+} // namespace cnnopt::codegen::algorithms
+
+#endif // CNNOPT_CODEGEN_ALGORITHMS_DEFINITIONS_H

@@ -1,0 +1,88 @@
+//===- Elementwise.cpp - activations and arithmetic ------------------------===//
+//
+// Pointwise ops: the activation formulas (one per Activation case, shared
+// with the fused epilogues), NumPy-broadcasting arithmetic, constants.
+//===----------------------------------------------------------------------===//
+
+#include "codegen/algorithms/Definitions.h"
+
+#include <cmath>
+
+namespace cnnopt::codegen::algorithms {
+
+/// Elementwise op on operand 0.
+Definition elementwise(std::function<Expr(Expr, const Kernel &)> fn) {
+  return [fn](Call &c) {
+    auto v = axisVars(c.op(0).rank());
+    Func f = c.resultFunc();
+    f(halideArgs(v)) = fn(c.op(0).at(asExprs(v)), c.kernel);
+    return c.done(f);
+  };
+}
+
+
+namespace {
+
+Expr sigmoidOf(Expr x) { return 1.0f / (1.0f + exp(-x)); }
+Expr relu6Of(Expr x) { return clamp(x, 0.0f, 6.0f); }
+
+} // namespace
+
+Expr activate(const Kernel &kernel, Expr x) {
+  const std::string &act = kernel.activation;
+  if (act == "relu")
+    return max(x, 0.0f);
+  if (act == "relu6")
+    return relu6Of(x);
+  if (act == "sigmoid")
+    return sigmoidOf(x);
+  if (act == "tanh")
+    return tanh(x);
+  if (act == "silu")
+    return x * sigmoidOf(x);
+  if (act == "hardswish")
+    return x * relu6Of(x + 3.0f) / 6.0f;
+  if (act == "hardsigmoid")
+    return relu6Of(x + 3.0f) / 6.0f;
+  if (act == "leaky_relu")
+    return select(x >= 0.0f, x, x * f32(kernel.negativeSlope));
+  if (act == "gelu")
+    return 0.5f * x * (1.0f + erf(x * f32(M_SQRT1_2)));
+  if (act == "gelu_tanh") {
+    Expr inner = f32(std::sqrt(2.0 / M_PI)) * (x + 0.044715f * x * x * x);
+    return 0.5f * x * (1.0f + tanh(inner));
+  }
+  return x; // "none"
+}
+
+/// An activation op.
+KernelFuncs activation(Call &c) {
+  return elementwise([](Expr x, const Kernel &k) { return activate(k, x); })(c);
+}
+
+
+/// add/sub/mul/div with NumPy broadcasting.
+Definition broadcasting(std::function<Expr(Expr, Expr)> fn) {
+  return [fn](Call &c) {
+    auto v = axisVars(int(c.shape.size()));
+    auto read = [&](const Tensor &t) {
+      std::vector<Expr> idx;
+      size_t lead = c.shape.size() - t.shape.size();
+      for (size_t a = 0; a < t.shape.size(); ++a)
+        idx.push_back(t.shape[a] == 1 && c.shape[lead + a] != 1 ? Expr(0)
+                                                                : Expr(v[lead + a]));
+      return t.at(idx);
+    };
+    Func f = c.resultFunc();
+    f(halideArgs(v)) = fn(read(c.op(0)), read(c.op(1)));
+    return c.done(f);
+  };
+}
+
+KernelFuncs constant(Call &c) {
+  Func f = c.resultFunc();
+  f() = f32(c.kernel.f("value"));
+  return c.done(f);
+}
+
+} // namespace cnnopt::codegen::algorithms

@@ -1,0 +1,27 @@
+//===- Families.h - Schedules per op family ---------------------*- C++ -*-===//
+//
+// One entry point per family of codegen/schedules/; Schedules.cpp
+// dispatches to them by op and algorithm. Internal to code generation.
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNOPT_CODEGEN_SCHEDULES_FAMILIES_H
+#define CNNOPT_CODEGEN_SCHEDULES_FAMILIES_H
+
+#include "codegen/Algorithms.h"
+#include "codegen/schedules/TargetFacts.h"
+
+namespace cnnopt::codegen::schedules {
+
+// Default.cpp
+/// Computes `f` once, before its consumers, in parallel and vectorised.
+void scheduleStage(Halide::Func f, const Halide::Target &target);
+/// Only the pure definition of `f` (its updates are the caller's).
+void scheduleInitialValue(Halide::Func f, const Halide::Target &target);
+// Conv.cpp
+void scheduleDirectConv(KernelFuncs &funcs, const Halide::Target &target);
+// Linear.cpp
+void scheduleLinear(KernelFuncs &funcs, const Halide::Target &target);
+
+} // namespace cnnopt::codegen::schedules
+
+#endif // CNNOPT_CODEGEN_SCHEDULES_FAMILIES_H
