@@ -7,6 +7,7 @@ Run with Debian's interpreter (torch 1.13):
     /usr/bin/python3 bench/run.py --quick             # smoke test, about a minute
     /usr/bin/python3 bench/run.py --models resnet18,simple_cnn:64 --runs 30
     /usr/bin/python3 bench/run.py --threads 1 --json /tmp/b.json --markdown /tmp/b.md
+    /usr/bin/python3 bench/run.py --opt-levels 0,2    # cnnopt at -O0 and -O2 side by side
 
 For every (model, batch) it
   1. writes one random float32 input of the model's shape to a .npy file;
@@ -92,6 +93,9 @@ def parse_args():
                    help="directory with cnnopt-run and cnnopt (default: build/bin, else build-bench/bin)")
     p.add_argument("--timeout", type=float, default=900,
                    help="seconds allowed per cnnopt process (default 900)")
+    p.add_argument("--opt-levels", default="2",
+                   help="comma-separated cnnopt optimisation levels to time (e.g. 0,2); the "
+                        "ratios to PyTorch use the last one")
     p.add_argument("--no-cnnopt", action="store_true", help="time only PyTorch")
     p.add_argument("--no-torch", action="store_true", help="time only cnnopt")
     p.add_argument("--json", default=None, help="also write all results as JSON to this file")
@@ -165,9 +169,9 @@ def median_ms(times):
 
 
 # --------------------------------------------------------------------------- cnnopt
-def time_cnnopt(bin_dir, model_file, npy, shape, runs, threads, timeout):
+def time_cnnopt(bin_dir, model_file, npy, shape, runs, threads, timeout, level=2):
     env = dict(os.environ, HL_NUM_THREADS=str(threads))
-    cmd = [os.path.join(bin_dir, "cnnopt-run"), model_file, "--input", f"x={npy}",
+    cmd = [os.path.join(bin_dir, "cnnopt-run"), model_file, f"-O{level}", "--input", f"x={npy}",
            "--input-shape", "x=" + ",".join(map(str, shape)), "--bench", str(runs)]
     start = time.perf_counter()
     try:
@@ -325,25 +329,35 @@ def ratio(a, b):
     return None if a is None or b is None or b == 0 else a / b
 
 
-def table_rows(results):
-    header = ["model", "batch", "cnnopt ms", "torch eager ms", "torch optimized ms",
-              "cnnopt/eager", "cnnopt/optimized", "cnnopt runs", "torch runs (eager/opt)",
-              "OMP wait (eager/opt)", "cnnopt compile s (est)"]
+def table_rows(results, levels):
+    last = levels[-1]
+    header = ["model", "batch"] + [f"cnnopt -O{l} ms" for l in levels] + [
+        "torch eager ms", "torch optimized ms"]
+    if len(levels) > 1:
+        header += [f"-O{last}/-O{levels[0]}"]
+    header += [f"-O{last}/eager", f"-O{last}/optimized", "cnnopt runs", "torch runs (eager/opt)",
+               "OMP wait (eager/opt)", f"cnnopt -O{last} compile s (est)"]
     rows = []
     for r in results:
-        c, t = r.get("cnnopt", {}), r.get("torch", {})
+        by_level = r.get("cnnopt_levels", {})
+        c, t = by_level.get(str(last), {}), r.get("torch", {})
         cms = c.get("ms")
-        rows.append([
-            r["model"], str(r["batch"]),
-            fmt(cms, "{:.3f}") if "error" not in c else "FAIL",
-            fmt(t.get("eager_ms"), "{:.3f}"), fmt(t.get("optimized_ms"), "{:.3f}"),
+        row = [r["model"], str(r["batch"])]
+        for l in levels:
+            cl = by_level.get(str(l), {})
+            row.append(fmt(cl.get("ms"), "{:.3f}") if "error" not in cl else "FAIL")
+        row += [fmt(t.get("eager_ms"), "{:.3f}"), fmt(t.get("optimized_ms"), "{:.3f}")]
+        if len(levels) > 1:
+            row.append(fmt(ratio(cms, by_level.get(str(levels[0]), {}).get("ms")), "{:.3g}x"))
+        row += [
             fmt(ratio(cms, t.get("eager_ms")), "{:.3g}x"),
             fmt(ratio(cms, t.get("optimized_ms")), "{:.3g}x"),
             str(c.get("runs", "-")),
             "-" if "eager_runs" not in t else f"{t['eager_runs']}/{t['optimized_runs']}",
             "-" if "eager_policy" not in t else f"{t['eager_policy']}/{t['optimized_policy']}",
             fmt(c.get("compile_s_est"), "{:.1f}"),
-        ])
+        ]
+        rows.append(row)
     return header, rows
 
 
@@ -370,6 +384,7 @@ def main():
     if args.torch_worker:
         return torch_worker(args)
     configs = select_configs(args)
+    levels = [int(l) for l in args.opt_levels.split(",")]
     # PyTorch is timed in child processes (time_torch_policies); this one only
     # needs numpy and the reference table.
     import numpy as np
@@ -405,15 +420,19 @@ def main():
                    "loadavg_before": os.getloadavg()[0]}
             if not args.no_cnnopt:
                 n = args.big_runs if big else args.runs
-                print(f"[{name} b{batch}] cnnopt-run --bench {n} ...", flush=True)
-                rec["cnnopt"] = time_cnnopt(bin_dir, model_file, npy, shape, n,
-                                            args.threads, args.timeout)
-                c = rec["cnnopt"]
-                if "error" in c:
-                    print(f"    cnnopt FAILED: {c['error']}", flush=True)
-                else:
-                    print(f"    cnnopt {c['ms']:.3f} ms (median of {c['runs']}), process "
-                          f"{c['wall_s']:.1f} s, load+compile ~{c['compile_s_est']:.1f} s", flush=True)
+                rec["cnnopt_levels"] = {}
+                for level in levels:
+                    print(f"[{name} b{batch}] cnnopt-run -O{level} --bench {n} ...", flush=True)
+                    c = time_cnnopt(bin_dir, model_file, npy, shape, n, args.threads,
+                                    args.timeout, level)
+                    rec["cnnopt_levels"][str(level)] = c
+                    if "error" in c:
+                        print(f"    cnnopt FAILED: {c['error']}", flush=True)
+                    else:
+                        print(f"    cnnopt -O{level} {c['ms']:.3f} ms (median of {c['runs']}), "
+                              f"process {c['wall_s']:.1f} s, load+compile ~{c['compile_s_est']:.1f} s",
+                              flush=True)
+                rec["cnnopt"] = rec["cnnopt_levels"][str(levels[-1])]
             if not args.no_torch:
                 print(f"[{name} b{batch}] torch eager + optimized, up to {args.runs} runs ...",
                       flush=True)
@@ -445,7 +464,7 @@ def main():
 
     info["loadavg_end"] = os.getloadavg()
     info["total_wall_s"] = time.perf_counter() - t_all
-    header, rows = table_rows(results)
+    header, rows = table_rows(results, levels)
     print()
     print_table(header, rows)
     for a in aot:
@@ -463,7 +482,7 @@ def main():
         with open(args.markdown, "w") as f:
             f.write(f"- date: {info['date']}\n- CPU: {info.get('Model name', '?')}, "
                     f"{info['host_cpus']} CPUs\n- threads: {args.threads} (torch.set_num_threads, "
-                    f"HL_NUM_THREADS)\n- torch {torch_version}, OMP_WAIT_POLICY: {args.omp_wait_policy}\n- runs: {args.runs} "
+                    f"HL_NUM_THREADS)\n- cnnopt levels: {', '.join('-O' + str(l) for l in levels)}\n- torch {torch_version}, OMP_WAIT_POLICY: {args.omp_wait_policy}\n- runs: {args.runs} "
                     f"(cnnopt big configs: {args.big_runs}), torch warm-up {args.warmup}\n"
                     f"- load average start/end: {info['loadavg_start'][0]:.2f} / {la[0]:.2f}\n\n")
             f.write(markdown_table(header, rows) + "\n")

@@ -10,6 +10,7 @@
 #include "codegen/algorithms/Definitions.h"
 
 #include <map>
+#include <stdexcept>
 
 namespace cnnopt::codegen {
 namespace {
@@ -21,7 +22,10 @@ const std::map<std::string, Definition> &definitions() {
   static const std::map<std::string, Definition> table = {
       {"conv_transpose2d", convTranspose2d},
       {"linear", linear},
+      {"fused_linear", linear},
       {"batch_norm", batchNorm},
+      {"batch_norm_scale", batchNormScale},
+      {"batch_norm_shift", batchNormShift},
       {"layer_norm", layerNorm},
       {"group_norm", [](Call &c) { return groupedNorm(c, int(c.kernel.i("groups"))); }},
       {"instance_norm", [](Call &c) { return groupedNorm(c, int(c.op(0).shape[1])); }},
@@ -54,6 +58,10 @@ const std::map<std::string, Definition> &definitions() {
 const std::map<std::string, Definition> &convAlgorithms() {
   static const std::map<std::string, Definition> table = {
       {"direct", directConv2d},
+      {"gemm", gemmConv2d},
+      {"depthwise", depthwiseConv2d},
+      {"winograd_2x2_3x3", [](Call &c) { return winogradConv2d(c, 2); }},
+      {"winograd_4x4_3x3", [](Call &c) { return winogradConv2d(c, 4); }},
   };
   return table;
 }
@@ -65,13 +73,17 @@ std::string convAlgorithm(const Kernel &kernel) {
 }
 
 KernelFuncs defineKernel(const Kernel &kernel, const std::vector<const Tensor *> &operands,
-                         const Shape &resultShape) {
-  Call call{kernel, operands, resultShape, {}};
+                         const Shape &resultShape, ConstantFolder *folder) {
+  Call call{kernel, operands, resultShape, folder, {}};
   if (kernel.op == "conv2d" || kernel.op == "fused_conv2d")
     return convAlgorithms().at(convAlgorithm(kernel))(call);
-  if (!kernel.activation.empty())
-    return activation(call);
-  return definitions().at(kernel.op)(call);
+  auto definition = definitions().find(kernel.op);
+  if (definition != definitions().end())
+    return definition->second(call);
+  // Every other op declares its formula through the ActivationOpInterface.
+  if (kernel.activation.empty())
+    throw std::logic_error("cnnopt: no definition for op '" + kernel.op + "'");
+  return activation(call);
 }
 
 } // namespace cnnopt::codegen

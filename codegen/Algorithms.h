@@ -10,6 +10,7 @@
 #define CNNOPT_CODEGEN_ALGORITHMS_H
 
 #include "codegen/KernelSpec.h"
+#include "codegen/ConstantFolder.h"
 #include "codegen/Tensor.h"
 
 #include <map>
@@ -21,7 +22,9 @@ namespace cnnopt::codegen {
 /// The Funcs of one kernel: its result and the intermediate stages the
 /// schedule has to place, by role: "padded" (a zero-padded input), "conv"
 /// (a convolution's accumulator), "mean"/"var" (a norm's statistics),
-/// "affine" (batch_norm's per-channel scale and shift), "max"/"sum" (softmax).
+/// "affine" (batch_norm's per-channel scale and shift), "max"/"sum" (softmax),
+/// "packed_<role>" (parameter-only data computed once per call: Winograd
+/// weights, ...).
 struct KernelFuncs {
   Tensor result;
   std::map<std::string, Halide::Func> stages;
@@ -32,9 +35,11 @@ std::string convAlgorithm(const Kernel &kernel);
 
 /// Defines `kernel` on its operand tensors (nullptr for an absent optional
 /// operand). `resultShape` is the kernel's inferred shape (kDynamic batch).
+/// With `folder` (embedded weights), parameter-only computations inside
+/// the kernel are computed at compile time.
 KernelFuncs defineKernel(const Kernel &kernel,
                          const std::vector<const Tensor *> &operands,
-                         const Shape &resultShape);
+                         const Shape &resultShape, ConstantFolder *folder = nullptr);
 
 } // namespace cnnopt::codegen
 

@@ -145,11 +145,15 @@ private:
       k.activation = cnn::stringifyActivation(activation.getActivationKind()).str();
       k.negativeSlope = activation.getNegativeSlope();
     }
-    if (auto fused = dyn_cast<cnn::FusedConv2dOp>(op)) {
+    auto fusedActivation = [&](auto fused) {
       k.activation = cnn::stringifyActivation(fused.getActivation()).str();
       if (auto slope = fused.getNegativeSlopeAttr())
         k.negativeSlope = slope.getValueAsDouble();
-    }
+    };
+    if (auto conv = dyn_cast<cnn::FusedConv2dOp>(op))
+      fusedActivation(conv);
+    if (auto linear = dyn_cast<cnn::FusedLinearOp>(op))
+      fusedActivation(linear);
     k.result = addValue(op.getResult(0));
     program.kernels.push_back(std::move(k));
     return success();

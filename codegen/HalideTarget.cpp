@@ -15,4 +15,9 @@ bool isValidTarget(const std::string &target) {
   return target == "host" || Halide::Target::validate_target_string(target);
 }
 
+int floatVectorWidth(const std::string &target) {
+  Halide::Target t = target == "host" ? Halide::get_host_target() : Halide::Target(target);
+  return t.natural_vector_size<float>();
+}
+
 } // namespace cnnopt::codegen

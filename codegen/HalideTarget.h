@@ -17,6 +17,9 @@ std::string hostTargetString();
 /// Whether Halide accepts `target` as a target string.
 bool isValidTarget(const std::string &target);
 
+/// Floats per vector register on `target` (a valid target string).
+int floatVectorWidth(const std::string &target);
+
 } // namespace cnnopt::codegen
 
 #endif // CNNOPT_CODEGEN_HALIDETARGET_H

@@ -9,9 +9,12 @@
 
 #include "codegen/Lowering.h"
 #include "codegen/Algorithms.h"
+#include "codegen/ConstantFolder.h"
 #include "codegen/Schedules.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace cnnopt::codegen {
@@ -102,6 +105,11 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
 
   Func flat("params");
   Var i("i");
+  // With embedded weights, parameter-only computations happen here, at
+  // compile time, and the object holds their results.
+  std::optional<ConstantFolder> folder;
+  if (weights)
+    folder.emplace();
   if (weights) {
     Buffer<float> constants(int(std::max<int64_t>(program.paramFloats, 1)), "weights");
     std::copy(weights, weights + program.paramFloats, constants.data());
@@ -112,9 +120,11 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
     model.params.dim(0).set_min(0);
     flat(i) = model.params(i);
   }
-  for (const KernelParam &p : program.params)
+  for (const KernelParam &p : program.params) {
     values[p.value] = paramSlice(flat, program.values[p.value].shape, p.offset,
                                  "p_" + funcName(p.name));
+    values[p.value].constant = static_cast<bool>(weights);
+  }
 
   // A pointwise kernel whose every reader reads each element once is
   // computed inside its readers (conv -> batch_norm -> relu -> padded copy).
@@ -133,7 +143,19 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
     std::vector<const Tensor *> operands;
     for (int id : k.operands)
       operands.push_back(id < 0 ? nullptr : &values[id]);
-    KernelFuncs funcs = defineKernel(k, operands, program.values[k.result].shape);
+    const Shape &shape = program.values[k.result].shape;
+    KernelFuncs funcs = defineKernel(k, operands, shape, folder ? &*folder : nullptr);
+    // A kernel of constants only (a folded batch_norm's scale and shift).
+    bool constant = folder && !operands.empty() &&
+                    std::all_of(operands.begin(), operands.end(),
+                                [](const Tensor *t) { return !t || t->constant; }) &&
+                    std::none_of(shape.begin(), shape.end(),
+                                 [](int64_t d) { return d == kDynamic; });
+    if (constant) {
+      values[k.result] = folder->fold(funcName(k.name + "_" + k.op + std::to_string(k.result)),
+                                      funcs.result.func, shape);
+      continue;
+    }
     bool inlined = isPointwise(k, program.values) && !outputs.count(k.result) &&
                    readOnce.count(k.result) && readOnce[k.result];
     scheduleKernel(k, funcs, target, inlined);
@@ -155,6 +177,8 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
     constrainDense([&](int h) { return out.output_buffer().dim(h); }, t.shape);
     model.outputs.push_back(out);
   }
+  if (folder)
+    folder->evaluate();
   model.pipeline = Pipeline(model.outputs);
   return model;
 }

@@ -29,10 +29,22 @@ bool isPointwise(const Kernel &kernel, const std::vector<TensorType> &values) {
 
 bool readsOnce(const Kernel &consumer, size_t operand, const std::vector<TensorType> &values) {
   if (consumer.op == "conv2d" || consumer.op == "fused_conv2d") {
+    // The residual is read once, in the epilogue; the input once by the
+    // padded copy (direct and depthwise).
+    if (consumer.op == "fused_conv2d" && operand == 5)
+      return true;
     const auto &pad = consumer.ints("padding");
     bool padded = std::any_of(pad.begin(), pad.end(), [](int64_t p) { return p != 0; });
-    return operand == 0 && padded;
+    std::string algorithm = convAlgorithm(consumer);
+    // Winograd's input transform reads each input pixel of overlapping
+    // tiles (t^2 / m^2 times): a pointwise producer recomputed there costs
+    // less than a pass over memory of its own.
+    if (operand == 0 && algorithm.rfind("winograd", 0) == 0)
+      return true;
+    return operand == 0 && padded && (algorithm == "direct" || algorithm == "depthwise");
   }
+  if (consumer.op == "fused_linear" && operand == 5)
+    return true;
   if (!isPointwise(consumer, values))
     return false;
   // Same-shape operand of a pointwise kernel (batch_norm's parameters are
@@ -42,16 +54,25 @@ bool readsOnce(const Kernel &consumer, size_t operand, const std::vector<TensorT
 
 void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &target,
                     bool inlined) {
+  // Parameter-only data (transformed weights, ...): once per call.
+  for (auto &[role, stage] : funcs.stages)
+    if (role.rfind("packed_", 0) == 0)
+      scheduleStage(stage, target);
   if (kernel.op == "conv2d" || kernel.op == "fused_conv2d") {
-    scheduleDirectConv(funcs, target);
+    std::string algorithm = convAlgorithm(kernel);
+    if (algorithm.rfind("winograd", 0) == 0)
+      scheduleWinogradConv(funcs, target);
+    else
+      scheduleDirectConv(funcs, target, /*unrollTaps=*/algorithm == "depthwise");
     return;
   }
-  if (kernel.op == "linear") {
-    scheduleLinear(funcs, target);
+  if (kernel.op == "linear" || kernel.op == "fused_linear") {
+    scheduleLinear(funcs, target, inlined);
     return;
   }
   for (auto &[role, stage] : funcs.stages)
-    scheduleStage(stage, target);
+    if (role.rfind("packed_", 0) != 0)
+      scheduleStage(stage, target);
   if (!inlined)
     scheduleStage(funcs.result.func, target);
 }

@@ -22,6 +22,12 @@ struct Tensor {
   Halide::Func func;
   Shape shape;        ///< static sizes, kDynamic for the run-time batch
   Halide::Expr batch; ///< the run-time batch size (undefined if static)
+  /// Known at compile time: a parameter with embedded weights, or computed
+  /// from such tensors only.
+  bool constant = false;
+  /// For a constant computed at compile time (ConstantFolder): how it is
+  /// computed, for other compile-time computations; `func` reads its buffer.
+  Halide::Func definition;
 
   int rank() const { return static_cast<int>(shape.size()); }
 
@@ -33,6 +39,13 @@ struct Tensor {
   /// The element at `index` (PyTorch axis order).
   Halide::Expr at(const std::vector<Halide::Expr> &index) const {
     return func(std::vector<Halide::Expr>(index.rbegin(), index.rend()));
+  }
+
+  /// The element at `index` as a compile-time computation may read it (from
+  /// its definition rather than from a buffer filled later).
+  Halide::Expr definedAt(const std::vector<Halide::Expr> &index) const {
+    Halide::Func f = definition.defined() ? definition : func;
+    return f(std::vector<Halide::Expr>(index.rbegin(), index.rend()));
   }
 };
 

@@ -23,6 +23,8 @@ def Cnn_Dialect : Dialect {
   }];
   let cppNamespace = "::mlir::cnn";
   let useDefaultAttributePrinterParser = 1;
+  // Folded constants become cnn.constant again.
+  let hasConstantMaterializer = 1;
 }
 
 /// Base class of every cnn op.

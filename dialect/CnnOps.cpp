@@ -10,6 +10,7 @@
 #include "dialect/ShapeRules.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
 
 #include <cstdio>
 
@@ -147,6 +148,36 @@ static LogicalResult inferBroadcast(MLIRContext *context,
       SmallVectorImpl<Type> &types) {                                          \
     return inferBroadcast(context, loc, name, adaptor, types);                 \
   }
+/// `keep` when `constant` is a cnn.constant equal to `identity` and the
+/// result is `keep` unchanged in type (no broadcast widened it).
+static OpFoldResult foldIdentity(Value keep, Value constant, double identity,
+                                 Type resultType) {
+  auto c = constant.getDefiningOp<ConstantOp>();
+  if (c && c.getValue().convertToDouble() == identity && keep.getType() == resultType)
+    return keep;
+  return {};
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor) {
+  if (OpFoldResult r = foldIdentity(getLhs(), getRhs(), 0.0, getType()))
+    return r;
+  return foldIdentity(getRhs(), getLhs(), 0.0, getType());
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor) {
+  return foldIdentity(getLhs(), getRhs(), 0.0, getType());
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor) {
+  if (OpFoldResult r = foldIdentity(getLhs(), getRhs(), 1.0, getType()))
+    return r;
+  return foldIdentity(getRhs(), getLhs(), 1.0, getType());
+}
+
+OpFoldResult DivOp::fold(FoldAdaptor) {
+  return foldIdentity(getLhs(), getRhs(), 1.0, getType());
+}
+
 CNN_BROADCAST_INFERENCE(AddOp, "add")
 CNN_BROADCAST_INFERENCE(SubOp, "sub")
 CNN_BROADCAST_INFERENCE(MulOp, "mul")
@@ -258,7 +289,29 @@ LogicalResult ConvTranspose2dOp::inferReturnTypes(
 
 LogicalResult ConvTranspose2dOp::verify() {
   int64_t out = getWeight().getType().getShape()[1] * getGroups();
+  if (failed(verifyAffine(*this, getScale(), getShift(), "scale", "shift", {out})))
+    return failure();
   return verifyParamShape(*this, getBias(), "bias", {out});
+}
+
+LogicalResult FusedLinearOp::inferReturnTypes(MLIRContext *context,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "fused_linear",
+                  cnnopt::shapes::linear(toShape(adaptor.getInput()),
+                                         toShape(adaptor.getWeight())),
+                  types);
+}
+
+LogicalResult FusedLinearOp::verify() {
+  cnnopt::Shape features{getWeight().getType().getShape()[0]};
+  if (failed(verifyFusedActivation(*this)) ||
+      failed(verifyParamShape(*this, getBias(), "bias", features)) ||
+      failed(verifyAffine(*this, getScale(), getShift(), "scale", "shift", features)) ||
+      failed(verifyParamShape(*this, getResidual(), "residual", toShape(getResult()))))
+    return failure();
+  return success();
 }
 
 LogicalResult LinearOp::inferReturnTypes(MLIRContext *context,
@@ -300,6 +353,27 @@ LogicalResult BatchNormOp::verify() {
     return emitOpError("eps must not be negative");
   return success();
 }
+
+/// batch_norm_scale/shift: every operand and the result are [C].
+static LogicalResult verifyPerChannel(Operation *op) {
+  cnnopt::Shape result = toShape(op->getResult(0));
+  if (result.size() != 1 || result[0] == cnnopt::kDynamic)
+    return op->emitOpError() << "result must be [C], got " << cnnopt::shapes::format(result);
+  for (Value operand : op->getOperands())
+    if (toShape(operand) != result)
+      return op->emitOpError() << "operands must have the result's shape "
+                               << cnnopt::shapes::format(result) << ", got "
+                               << cnnopt::shapes::format(toShape(operand));
+  return success();
+}
+
+LogicalResult BatchNormScaleOp::verify() {
+  if (!(getEps().convertToDouble() >= 0.0))
+    return emitOpError("eps must not be negative");
+  return verifyPerChannel(*this);
+}
+
+LogicalResult BatchNormShiftOp::verify() { return verifyPerChannel(*this); }
 
 LogicalResult GroupNormOp::inferReturnTypes(MLIRContext *context,
                                             std::optional<Location> loc,
@@ -522,6 +596,75 @@ LogicalResult MseLossOp::inferReturnTypes(MLIRContext *context,
                   cnnopt::shapes::mseLoss(toShape(adaptor.getLhs()),
                                           toShape(adaptor.getRhs())),
                   types);
+}
+
+//===----------------------------------------------------------------------===//
+// Folders and canonicalisation patterns (cnn-canonicalize)
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValueAttr(); }
+
+Operation *CnnDialect::materializeConstant(OpBuilder &builder, Attribute value, Type type,
+                                           Location loc) {
+  auto number = dyn_cast<FloatAttr>(value);
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!number || !tensor || tensor.getRank() != 0)
+    return nullptr;
+  return builder.create<ConstantOp>(loc, type, builder.getF64FloatAttr(number.getValueAsDouble()));
+}
+
+OpFoldResult DropoutOp::fold(FoldAdaptor) {
+  return getTraining() ? OpFoldResult() : OpFoldResult(getInput());
+}
+OpFoldResult DropBlockOp::fold(FoldAdaptor) {
+  return getTraining() ? OpFoldResult() : OpFoldResult(getInput());
+}
+OpFoldResult StochasticDepthOp::fold(FoldAdaptor) {
+  return getTraining() ? OpFoldResult() : OpFoldResult(getInput());
+}
+
+/// A flatten or reshape that changes no shape is its input.
+OpFoldResult FlattenOp::fold(FoldAdaptor) {
+  return getInput().getType() == getType() ? getInput() : Value();
+}
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  return getInput().getType() == getType() ? getInput() : Value();
+}
+
+namespace {
+
+/// flatten/reshape of a flatten/reshape: one reshape from the first input
+/// to the last shape (the run-time batch, if any, stays the leading -1).
+template <typename OpTy> struct CollapseReshapeChain : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    Operation *inner = op.getInput().getDefiningOp();
+    if (!inner || !isa<FlattenOp, ReshapeOp>(inner))
+      return failure();
+    Value source = inner->getOperand(0);
+    auto type = cast<RankedTensorType>(op.getType());
+    SmallVector<int64_t> shape;
+    for (auto [axis, d] : llvm::enumerate(type.getShape())) {
+      if (ShapedType::isDynamic(d) && axis != 0)
+        return failure();
+      shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    }
+    ShapeOr collapsed = cnnopt::shapes::reshape(toShape(source), cnnopt::Shape(shape.begin(), shape.end()));
+    if (!collapsed.ok() || collapsed.shape != toShape(op.getType()))
+      return failure();
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, type, source, rewriter.getDenseI64ArrayAttr(shape));
+    return success();
+  }
+};
+
+} // namespace
+
+void FlattenOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
+  patterns.add<CollapseReshapeChain<FlattenOp>>(context);
+}
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
+  patterns.add<CollapseReshapeChain<ReshapeOp>>(context);
 }
 
 #include "dialect/CnnInterfaces.cpp.inc"

@@ -53,6 +53,8 @@ class Cnn_BroadcastOp<string mnemonic, string torchName>
   let arguments = (ins Cnn_Tensor:$lhs, Cnn_Tensor:$rhs);
   let assemblyFormat =
       "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  // x + 0, x - 0, x * 1, x / 1 with a cnn.constant operand fold to x.
+  let hasFolder = 1;
 }
 
 /// A normalisation with optional affine weight and bias.
@@ -76,6 +78,8 @@ class Cnn_RegularizerOp<string mnemonic, dag extraArgs>
   let results = (outs Cnn_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
+  // The identity in inference (no `training`).
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -183,18 +187,24 @@ def Cnn_Conv2dOp : Cnn_InferredOp<"conv2d"> {
   let hasVerifier = 1;
 }
 
-def Cnn_ConvTranspose2dOp : Cnn_InferredOp<"conv_transpose2d"> {
+def Cnn_ConvTranspose2dOp : Cnn_InferredOp<"conv_transpose2d", [AttrSizedOperandSegments]> {
   let summary = "2-D transposed convolution, as torch.nn.ConvTranspose2d";
   let description = [{
     `weight` is `[in, out/groups, kh, kw]`, `bias` (optional) `[out]`. The
     output size is `(in-1)*stride - 2*padding + dilation*(k-1) +
-    output_padding + 1`.
+    output_padding + 1`. `scale`/`shift` (`[out]`, from
+    `cnn-fold-batch-norm`) apply `y * scale + shift` per output channel.
   }];
   let arguments = (ins Cnn_Tensor:$input, Cnn_Tensor:$weight,
-                       Optional<Cnn_Tensor>:$bias,
+                       Optional<Cnn_Tensor>:$bias, Optional<Cnn_Tensor>:$scale,
+                       Optional<Cnn_Tensor>:$shift,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
                        DenseI64ArrayAttr:$output_padding,
                        DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? (`affine` `(` $scale^ `,` $shift `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 
@@ -227,6 +237,30 @@ def Cnn_FusedConv2dOp : Cnn_InferredOp<"fused_conv2d", [AttrSizedOperandSegments
                        Cnn_ActivationAttr:$activation,
                        OptionalAttr<F64Attr>:$negative_slope,
                        OptionalAttr<Cnn_ConvAlgorithmAttr>:$algorithm);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` `(` $bias^ `)`)? (`affine` `(` $scale^ `,` $shift `)`)?
+    (`residual` `(` $residual^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cnn_FusedLinearOp : Cnn_InferredOp<"fused_linear", [AttrSizedOperandSegments]> {
+  let summary = "linear with a per-feature epilogue, a residual add and an activation";
+  let description = [{
+    The form `cnn-fuse-epilogue` gives every `linear`:
+
+      y = activation((x * weight^T + bias) * scale + shift + residual)
+
+    each of `bias`, `scale`/`shift` (a folded BatchNorm1d, `[out]`) and
+    `residual` (the result's shape) optional; `negative_slope` goes with
+    `activation = leaky_relu`.
+  }];
+  let arguments = (ins Cnn_Tensor:$input, Cnn_Tensor:$weight,
+                       Optional<Cnn_Tensor>:$bias, Optional<Cnn_Tensor>:$scale,
+                       Optional<Cnn_Tensor>:$shift,
+                       Optional<Cnn_Tensor>:$residual,
+                       Cnn_ActivationAttr:$activation,
+                       OptionalAttr<F64Attr>:$negative_slope);
   let assemblyFormat = [{
     $input `,` $weight (`bias` `(` $bias^ `)`)? (`affine` `(` $scale^ `,` $shift `)`)?
     (`residual` `(` $residual^ `)`)? attr-dict `:` functional-type(operands, results)
@@ -273,6 +307,39 @@ def Cnn_BatchNormOp : Cnn_InferredOp<"batch_norm", [AttrSizedOperandSegments, Cn
     `stats` `(` $running_mean `,` $running_var `)` attr-dict `:`
     functional-type(operands, results)
   }];
+  let hasVerifier = 1;
+}
+
+def Cnn_BatchNormScaleOp : Cnn_Op<"batch_norm_scale", [Pure]> {
+  let summary = "an inference batch_norm's per-channel scale";
+  let description = [{
+    `scale = weight / sqrt(running_var + eps)` (`weight` is 1 when absent):
+    what `cnn-fold-batch-norm` leaves for the op it folds a batch_norm into.
+    Computed once per call from the parameters, or at compile time when the
+    weights are embedded.
+
+    ```mlir
+    %s = cnn.batch_norm_scale %var, %gamma {eps = 1.0e-05 : f64}
+         : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$running_var, Optional<Cnn_Tensor>:$weight,
+                       F64Attr:$eps);
+  let results = (outs Cnn_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Cnn_BatchNormShiftOp : Cnn_Op<"batch_norm_shift", [Pure]> {
+  let summary = "an inference batch_norm's per-channel shift";
+  let description = [{
+    `shift = bias - running_mean * scale` (`bias` is 0 when absent), with
+    `scale` from `cnn.batch_norm_scale`.
+  }];
+  let arguments = (ins Cnn_Tensor:$running_mean, Cnn_Tensor:$scale,
+                       Optional<Cnn_Tensor>:$bias);
+  let results = (outs Cnn_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 
@@ -344,6 +411,10 @@ def Cnn_ConcatOp : Cnn_InferredOp<"concat"> {
 def Cnn_FlattenOp : Cnn_InferredOp<"flatten"> {
   let summary = "merges the axes from `start` on, as torch.flatten";
   let arguments = (ins Cnn_Tensor:$input, I64Attr:$start);
+  // Folds away when it changes no shape; a chain of flattens and reshapes
+  // becomes one reshape.
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Cnn_MeanOp : Cnn_InferredOp<"mean"> {
@@ -355,6 +426,8 @@ def Cnn_MeanOp : Cnn_InferredOp<"mean"> {
 def Cnn_ReshapeOp : Cnn_InferredOp<"reshape"> {
   let summary = "reshape to `shape` (one -1 inferred), as torch.reshape";
   let arguments = (ins Cnn_Tensor:$input, DenseI64ArrayAttr:$shape);
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -370,6 +443,8 @@ def Cnn_ConstantOp : Cnn_Op<"constant", [Pure, ConstantLike]> {
   let arguments = (ins F64Attr:$value);
   let results = (outs Cnn_Scalar:$result);
   let assemblyFormat = "$value attr-dict `:` type($result)";
+  // Its value, so that the greedy rewriter tells constants apart.
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//

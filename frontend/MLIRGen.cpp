@@ -22,11 +22,20 @@ using namespace mlir;
 namespace cnnopt {
 namespace {
 
-/// Ops whose weight and bias are optional operands before other operands;
-/// ODS records the operand group sizes for them.
-bool hasAffineSegments(llvm::StringRef op) {
-  return op == "batch_norm" || op == "layer_norm" || op == "group_norm" ||
-         op == "instance_norm";
+/// The ODS operand group sizes of ops with several optional operands, from
+/// the node's operands (see Graph.h); empty for the other ops.
+SmallVector<int32_t> operandSegments(const GraphNode &node) {
+  int32_t count = static_cast<int32_t>(node.operands.size());
+  const std::string &op = node.op;
+  // [input, weight?, bias?, then batch_norm's running_mean, running_var]
+  if (op == "batch_norm")
+    return {1, count == 5, count == 5, 1, 1};
+  if (op == "layer_norm" || op == "group_norm" || op == "instance_norm")
+    return {1, count == 3, count == 3};
+  // [input, weight, bias?, scale?, shift?]: the front end sets no affine.
+  if (op == "conv_transpose2d")
+    return {1, 1, count == 3, 0, 0};
+  return {};
 }
 
 class ModuleBuilder {
@@ -35,7 +44,11 @@ public:
       : context(context), builder(&context) {}
 
   OwningOpRef<ModuleOp> build(const Program &program) {
-    OwningOpRef<ModuleOp> module = ModuleOp::create(builder.getUnknownLoc());
+    // Diagnostics about the module as a whole point at the file.
+    Location fileLoc = program.models.empty()
+                           ? Location(builder.getUnknownLoc())
+                           : FileLineColLoc::get(&context, program.models.front().loc.file, 1, 1);
+    OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
     builder.setInsertionPointToEnd(module->getBody());
     for (const ModelGraph &graph : program.models)
       buildFunction(graph);
@@ -185,16 +198,9 @@ private:
     if (graph.isTrain && info &&
         llvm::is_contained(info->getAttributeNames(), training))
       state.addAttribute(training, builder.getUnitAttr());
-    if (hasAffineSegments(node.op)) {
-      // [input, weight?, bias?, then batch_norm's running_mean, running_var]
-      int32_t affine = node.op == "batch_norm" ? node.operands.size() == 5
-                                               : node.operands.size() == 3;
-      SmallVector<int32_t> sizes{1, affine, affine};
-      if (node.op == "batch_norm")
-        sizes.append({1, 1});
-      state.addAttribute("operandSegmentSizes",
-                         builder.getDenseI32ArrayAttr(sizes));
-    }
+    SmallVector<int32_t> segments = operandSegments(node);
+    if (!segments.empty())
+      state.addAttribute("operandSegmentSizes", builder.getDenseI32ArrayAttr(segments));
     return builder.create(state)->getResult(0);
   }
 

@@ -35,4 +35,93 @@ def CnnPrintStatsPass : Pass<"cnn-print-stats", "::mlir::ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Optimisation (the -O2 pipeline, in this order; passes/Pipelines.cpp)
+//===----------------------------------------------------------------------===//
+
+def CnnCanonicalizePass : Pass<"cnn-canonicalize", "::mlir::func::FuncOp"> {
+  let summary = "Apply the cnn ops' folders and canonicalisation patterns";
+  let description = [{
+    Drives MLIR's greedy rewriter with the folders and patterns each op
+    declares in ODS (`hasFolder`, `hasCanonicalizer`):
+      - dropout, dropblock and stochastic_depth without `training` are
+        their input;
+      - a flatten or reshape that changes no shape is its input, and a
+        chain of flattens and reshapes becomes one reshape;
+      - `x + 0`, `x - 0`, `x * 1`, `x / 1` with a `cnn.constant` operand
+        are `x` when no broadcast widens the result.
+    Ops left without users are erased.
+  }];
+}
+
+def CnnFoldBatchNormPass : Pass<"cnn-fold-batch-norm", "::mlir::func::FuncOp"> {
+  let summary = "Fold inference batch_norm into the conv or linear layer before it";
+  let description = [{
+    A `batch_norm` without `training` whose input is a `conv2d`,
+    `fused_conv2d`, `conv_transpose2d` (rank 4) or `linear`/`fused_linear`
+    (rank 2) result used by nothing else becomes that op's per-channel
+    `affine(scale, shift)`:
+
+      scale = weight / sqrt(running_var + eps)    (cnn.batch_norm_scale)
+      shift = bias - running_mean * scale         (cnn.batch_norm_shift)
+
+    so the op computes `(conv(x) + conv_bias) * scale + shift`. The two new
+    ops read parameters only: code generation computes them once per call,
+    or at compile time (folding them into the weights) when the weights are
+    embedded. Training-mode batch_norm is never folded; an op that already
+    has an affine, a residual or an activation is left alone.
+  }];
+  let dependentDialects = ["::mlir::cnn::CnnDialect"];
+}
+
+def CnnFuseEpiloguePass : Pass<"cnn-fuse-epilogue", "::mlir::func::FuncOp"> {
+  let summary = "Fuse residual adds and activations into conv2d and linear";
+  let description = [{
+    Every `conv2d` becomes a `fused_conv2d` and every `linear` a
+    `fused_linear` (code generation's one form of each), then:
+      - `add(y, r)` where `y` is a fused result used only by the add, with
+        no residual and no activation yet, and `r` has the add's type,
+        becomes `y`'s `residual(r)` (the left operand is tried first);
+      - an activation (`ActivationOpInterface`) whose input is a fused
+        result used only by it, with no activation yet, becomes its
+        `activation` (leaky_relu with its `negative_slope`).
+    A value with other users is never fused: it would be recomputed. A
+    broadcast `mul` (the SE block's `x * sigmoid(fc(...))`) is not fused
+    into the next conv: that conv is a 1x1 GEMM that reads each input
+    element once per output channel, so the multiply would run once per
+    output channel instead of once; code generation already computes a
+    pointwise op inside a consumer that reads it once.
+  }];
+  let dependentDialects = ["::mlir::cnn::CnnDialect"];
+}
+
+def CnnSelectConvAlgorithmPass
+    : Pass<"cnn-select-conv-algorithm", "::mlir::ModuleOp"> {
+  let summary = "Choose how each convolution is computed";
+  let description = [{
+    Writes `algorithm` on every `conv2d` and `fused_conv2d`:
+      gemm                1x1 kernel, groups 1, no padding
+      depthwise           groups == input channels (> 1)
+      winograd_2x2_3x3,   3x3 kernel, stride 1, dilation 1, groups 1
+      winograd_4x4_3x3
+      direct              any conv
+    choosing among the legal ones with the cost model of
+    passes/ConvCostModel.cpp (which takes the target's vector width and
+    whether the weights are embedded). `algorithm=ALG` forces ALG on every conv where
+    it is legal (the others keep the cost model's choice);
+    `algorithm=SCOPE=ALG` forces it on the conv named SCOPE (its NameLoc),
+    and is an error at that conv if ALG is illegal there, or at the module
+    if no conv has that name.
+  }];
+  let options = [
+    ListOption<"algorithms", "algorithm", "std::string",
+               "auto|direct|gemm|depthwise|winograd_2x2_3x3|winograd_4x4_3x3, "
+               "or SCOPE=ALG for one conv">,
+    Option<"vectorWidth", "vector-width", "int", /*default=*/"16",
+           "Floats per vector register of the target">,
+    Option<"weightsKnown", "weights-known", "bool", /*default=*/"false",
+           "Weights are embedded: Winograd's weight transform costs nothing per call">
+  ];
+}
+
 #endif // CNN_PASSES

@@ -22,7 +22,15 @@ bool isOptimizationLevel(unsigned level) { return level == 0 || level == 2; }
 void buildOptimizationPipeline(mlir::OpPassManager &pm, const OptimizationOptions &options) {
   if (options.level == 0)
     return;
-  (void)pm;
+  mlir::OpPassManager &perFunction = pm.nest<mlir::func::FuncOp>();
+  perFunction.addPass(mlir::cnn::createCnnCanonicalizePass());
+  perFunction.addPass(mlir::cnn::createCnnFoldBatchNormPass());
+  perFunction.addPass(mlir::cnn::createCnnFuseEpiloguePass());
+  mlir::cnn::CnnSelectConvAlgorithmPassOptions select;
+  select.algorithms = options.convAlgorithms;
+  select.vectorWidth = options.vectorWidth;
+  select.weightsKnown = options.weightsKnown;
+  pm.addPass(mlir::cnn::createCnnSelectConvAlgorithmPass(select));
 }
 
 void registerOptimizationPipeline() {

@@ -7,29 +7,74 @@
 #include "codegen/algorithms/Definitions.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace cnnopt::codegen::algorithms {
 
-/// sum over (ci, kh, kw) of padded(x) * weight, plus bias: nn.Conv2d. The
-/// zero padding is a stage of its own ("padded") so that the accumulation
-/// reads without bounds tests.
+Accumulands accumulands(Call &c) {
+  const Tensor &w = c.op(1);
+  const Tensor *bias = c.optional(2), *scale = c.optional(3);
+  Accumulands a{w, bias ? std::optional<Tensor>(*bias) : std::nullopt};
+  if (!scale || !c.folder || !w.constant || !scale->constant || !c.op(4).constant ||
+      (bias && !bias->constant))
+    return a;
+  const Tensor &shift = c.op(4);
+  auto v = axisVars(w.rank()); // the output channel is axis 0 of the weight
+  Func weight(c.resultFunc("_scaled_weight").name() + "_def");
+  weight(halideArgs(v)) = w.definedAt(asExprs(v)) * scale->definedAt({v[0]});
+  a.weight = c.folder->fold(c.resultFunc("_scaled_weight").name(), weight, w.shape);
+  Var o("o");
+  Func b(c.resultFunc("_folded_bias").name() + "_def");
+  b(o) = (bias ? bias->definedAt({o}) : f32(0)) * scale->definedAt({o}) + shift.definedAt({o});
+  a.bias = c.folder->fold(c.resultFunc("_folded_bias").name(), b, {w.shape[0]});
+  a.affineFolded = true;
+  return a;
+}
+
+Expr epilogue(const Call &c, const Accumulands &a, Expr acc, Expr channel,
+              const std::vector<Expr> &at) {
+  if (!a.affineFolded)
+    return epilogue(c, acc, channel, at);
+  if (const Tensor *residual = c.optional(5))
+    acc = acc + residual->at(at);
+  return activate(c.kernel, acc);
+}
+
 namespace {
 
-Func convolution(Call &c, Var ox, Var oy, Var o, Var n) {
+/// The epilogue of a conv2d/fused_conv2d on its accumulator.
+KernelFuncs finishConv(Call &c, const Accumulands &a, Func conv, Var ox, Var oy, Var o, Var n) {
+  Func f = c.resultFunc();
+  f(ox, oy, o, n) = epilogue(c, a, conv(ox, oy, o, n), o, {n, o, oy, ox});
+  return c.done(f);
+}
+
+/// The input with its zero padding as a stage of its own ("padded"), so
+/// that accumulations read without bounds tests; the input itself when the
+/// conv has no padding.
+Func paddedInput(Call &c) {
+  const Tensor &x = c.op(0);
+  const auto &pad = c.kernel.ints("padding");
+  if (std::none_of(pad.begin(), pad.end(), [](int64_t p) { return p != 0; }))
+    return x.func;
+  Var px("px"), py("py"), pc("pc"), pn("pn");
+  Func input = c.stage("padded");
+  input(px, py, pc, pn) = paddedAt(x, pn, pc, py - int(pad[0]), px - int(pad[1]), f32(0));
+  return input;
+}
+
+} // namespace
+
+/// nn.Conv2d: sum over (ci, kh, kw) of padded(x) * weight, plus bias.
+KernelFuncs directConv2d(Call &c) {
   const Kernel &k = c.kernel;
-  const Tensor &x = c.op(0), &w = c.op(1);
-  const Tensor *bias = c.optional(2);
-  const auto &stride = k.ints("stride"), &pad = k.ints("padding"),
-             &dilation = k.ints("dilation");
+  Accumulands a = accumulands(c);
+  const Tensor &w = a.weight;
+  const auto &stride = k.ints("stride"), &dilation = k.ints("dilation");
   int groups = int(k.i("groups"));
   int outPerGroup = int(w.shape[0]) / groups, inPerGroup = int(w.shape[1]);
-  // Padded coordinates: input row y lives at y + top.
-  Func input = x.func;
-  if (std::any_of(pad.begin(), pad.end(), [](int64_t p) { return p != 0; })) {
-    Var px("px"), py("py"), pc("pc"), pn("pn");
-    input = c.stage("padded");
-    input(px, py, pc, pn) = paddedAt(x, pn, pc, py - int(pad[0]), px - int(pad[1]), f32(0));
-  }
+  Func input = paddedInput(c);
+  Var ox("ox"), oy("oy"), o("o"), n("n");
   RDom r(0, inPerGroup, 0, int(w.shape[2]), 0, int(w.shape[3]), "r");
   // Without groups the input channel is r.x alone, which lets Halide see
   // that every output channel of a tile reads the same input vector.
@@ -37,26 +82,45 @@ Func convolution(Call &c, Var ox, Var oy, Var o, Var n) {
   Expr iy = oy * int(stride[0]) + r.y * int(dilation[0]);
   Expr ix = ox * int(stride[1]) + r.z * int(dilation[1]);
   Func conv = c.stage("conv");
-  conv(ox, oy, o, n) = bias ? bias->at({o}) : f32(0);
+  conv(ox, oy, o, n) = a.bias ? a.bias->at({o}) : f32(0);
   conv(ox, oy, o, n) += input(ix, iy, ci, n) * w.at({o, r.x, r.y, r.z});
-  return conv;
+  return finishConv(c, a, conv, ox, oy, o, n);
 }
 
-} // namespace
-
-/// conv2d, and fused_conv2d's y = act((conv(x) + bias) * scale + shift +
-/// residual) with the epilogue applied to the accumulator before the store.
-KernelFuncs directConv2d(Call &c) {
+/// A 1x1 conv (groups 1, no padding) as a GEMM: output channels x pixels,
+/// reduced over input channels only (no taps, no padded copy).
+KernelFuncs gemmConv2d(Call &c) {
+  const Kernel &k = c.kernel;
+  Accumulands a = accumulands(c);
+  const Tensor &x = c.op(0), &w = a.weight;
+  const auto &stride = k.ints("stride");
   Var ox("ox"), oy("oy"), o("o"), n("n");
-  Func conv = convolution(c, ox, oy, o, n);
-  Expr y = conv(ox, oy, o, n);
-  if (const Tensor *scale = c.optional(3))
-    y = y * scale->at({o}) + c.op(4).at({o});
-  if (const Tensor *residual = c.optional(5))
-    y = y + residual->at({n, o, oy, ox});
-  Func f = c.resultFunc();
-  f(ox, oy, o, n) = activate(c.kernel, y);
-  return c.done(f);
+  RDom r(0, int(w.shape[1]), "r");
+  Func conv = c.stage("conv");
+  conv(ox, oy, o, n) = a.bias ? a.bias->at({o}) : f32(0);
+  conv(ox, oy, o, n) +=
+      x.at({n, r, oy * int(stride[0]), ox * int(stride[1])}) * w.at({o, r, 0, 0});
+  return finishConv(c, a, conv, ox, oy, o, n);
+}
+
+/// groups == input channels: each output channel o reads input channel
+/// o / multiplier over the taps only.
+KernelFuncs depthwiseConv2d(Call &c) {
+  const Kernel &k = c.kernel;
+  Accumulands a = accumulands(c);
+  const Tensor &w = a.weight;
+  const auto &stride = k.ints("stride"), &dilation = k.ints("dilation");
+  int multiplier = int(w.shape[0]) / int(k.i("groups"));
+  Func input = paddedInput(c);
+  Var ox("ox"), oy("oy"), o("o"), n("n");
+  RDom r(0, int(w.shape[2]), 0, int(w.shape[3]), "r");
+  Expr ci = multiplier == 1 ? Expr(o) : o / multiplier;
+  Expr iy = oy * int(stride[0]) + r.x * int(dilation[0]);
+  Expr ix = ox * int(stride[1]) + r.y * int(dilation[1]);
+  Func conv = c.stage("conv");
+  conv(ox, oy, o, n) = a.bias ? a.bias->at({o}) : f32(0);
+  conv(ox, oy, o, n) += input(ix, iy, ci, n) * w.at({o, 0, r.x, r.y});
+  return finishConv(c, a, conv, ox, oy, o, n);
 }
 
 /// nn.ConvTranspose2d as a correlation over the input with stride - 1
@@ -89,21 +153,27 @@ KernelFuncs convTranspose2d(Call &c) {
   conv(ox, oy, o, n) = bias ? bias->at({o}) : f32(0);
   conv(ox, oy, o, n) += dilated(uxAt, uyAt, ci, n) * w.at({ci, o % outPerGroup, r.y, r.z});
   Func f = c.resultFunc();
-  f(ox, oy, o, n) = conv(ox, oy, o, n);
+  Expr y = conv(ox, oy, o, n);
+  if (const Tensor *scale = c.optional(3)) // a folded batch_norm
+    y = y * scale->at({o}) + c.op(4).at({o});
+  f(ox, oy, o, n) = y;
   return c.done(f);
 }
 
-/// nn.Linear on the last axis: y = x W^T + b.
+/// nn.Linear on the last axis: y = x W^T + b, accumulated in the stage
+/// "acc"; fused_linear applies its epilogue (operands 3-5) to it.
 KernelFuncs linear(Call &c) {
-  const Tensor &x = c.op(0), &w = c.op(1);
-  const Tensor *bias = c.optional(2);
+  Accumulands a = accumulands(c);
+  const Tensor &x = c.op(0), &w = a.weight;
   auto v = axisVars(x.rank());
   RDom r(0, int(w.shape[1]), "r");
   std::vector<Expr> in = asExprs(v);
   in.back() = r;
+  Func acc = c.stage("acc");
+  acc(halideArgs(v)) = a.bias ? a.bias->at({v.back()}) : f32(0);
+  acc(halideArgs(v)) += x.at(in) * w.at({v.back(), r});
   Func f = c.resultFunc();
-  f(halideArgs(v)) = bias ? bias->at({v.back()}) : f32(0);
-  f(halideArgs(v)) += x.at(in) * w.at({v.back(), r});
+  f(halideArgs(v)) = epilogue(c, a, acc(halideArgs(v)), v.back(), asExprs(v));
   return c.done(f);
 }
 

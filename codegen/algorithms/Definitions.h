@@ -9,10 +9,12 @@
 #define CNNOPT_CODEGEN_ALGORITHMS_DEFINITIONS_H
 
 #include "codegen/Algorithms.h"
+#include "codegen/ConstantFolder.h"
 
 #include <cctype>
 #include <functional>
 #include <limits>
+#include <optional>
 
 namespace cnnopt::codegen::algorithms {
 
@@ -25,6 +27,7 @@ struct Call {
   const Kernel &kernel;
   const Operands &ops;
   const Shape &shape; ///< the result's shape
+  ConstantFolder *folder; ///< set when the weights are embedded
   KernelFuncs out;
 
   const Tensor &op(size_t k) const { return *ops[k]; }
@@ -45,6 +48,20 @@ struct Call {
     Func f = resultFunc("_" + suffix);
     out.stages[suffix] = f;
     return f;
+  }
+
+  /// `definition` (of static `shape`) computed once: at compile time when
+  /// it reads constant tensors only and the weights are embedded, else once
+  /// per call as the stage "packed_<role>".
+  Tensor prepack(const std::string &role, Func definition, const Shape &shape,
+                 bool constantInputs) {
+    if (folder && constantInputs)
+      return folder->fold(resultFunc("_" + role).name(), definition, shape);
+    out.stages["packed_" + role] = definition;
+    Tensor t;
+    t.func = definition;
+    t.shape = shape;
+    return t;
   }
 
   /// Finishes with `f` as the result (its batch comes from operand 0).
@@ -76,6 +93,26 @@ inline Expr paddedAt(const Tensor &t, Expr n, Expr c, Expr y, Expr x, Expr fill)
 /// Elementwise op on operand 0.
 Definition elementwise(std::function<Expr(Expr, const Kernel &)> fn);
 
+/// A fused op's epilogue on its accumulator `acc` (bias included) at output
+/// channel `channel`: act(acc * scale + shift + residual), each optional
+/// (operands 3, 4 and 5); `at` is the output position (PyTorch order).
+Expr epilogue(const Call &c, Expr acc, Expr channel, const std::vector<Expr> &at);
+
+/// The weight and bias a conv or linear layer accumulates with. A constant
+/// affine (a folded batch_norm with embedded weights) goes into them at
+/// compile time, w * scale[o] and bias * scale + shift, leaving the
+/// epilogue without scale and shift; otherwise they are the operands.
+struct Accumulands {
+  Tensor weight;
+  std::optional<Tensor> bias;
+  bool affineFolded = false;
+};
+Accumulands accumulands(Call &c);
+
+/// epilogue() without the scale and shift already folded into `a`.
+Expr epilogue(const Call &c, const Accumulands &a, Expr acc, Expr channel,
+              const std::vector<Expr> &at);
+
 /// The activation `kernel` applies (an activation op, or a fused op's
 /// epilogue), one formula per case of the dialect's Activation enum.
 Expr activate(const Kernel &kernel, Expr x);
@@ -85,12 +122,19 @@ Expr activate(const Kernel &kernel, Expr x);
 KernelFuncs activation(Call &c);
 Definition broadcasting(std::function<Expr(Expr, Expr)> fn);
 KernelFuncs constant(Call &c);
-// Conv.cpp
+// Conv.cpp: conv2d and fused_conv2d per algorithm (operands x, weight,
+// bias, scale, shift, residual), transposed and linear layers
 KernelFuncs directConv2d(Call &c);
+KernelFuncs gemmConv2d(Call &c);
+KernelFuncs depthwiseConv2d(Call &c);
 KernelFuncs convTranspose2d(Call &c);
 KernelFuncs linear(Call &c);
+// Winograd.cpp
+KernelFuncs winogradConv2d(Call &c, int outputTile);
 // Norm.cpp
 KernelFuncs batchNorm(Call &c);
+KernelFuncs batchNormScale(Call &c);
+KernelFuncs batchNormShift(Call &c);
 KernelFuncs layerNorm(Call &c);
 KernelFuncs groupedNorm(Call &c, int groups);
 // Reduce.cpp

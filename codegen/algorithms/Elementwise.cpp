@@ -55,6 +55,15 @@ Expr activate(const Kernel &kernel, Expr x) {
   return x; // "none"
 }
 
+Expr epilogue(const Call &c, Expr acc, Expr channel, const std::vector<Expr> &at) {
+  Expr y = acc;
+  if (const Tensor *scale = c.optional(3))
+    y = y * scale->at({channel}) + c.op(4).at({channel});
+  if (const Tensor *residual = c.optional(5))
+    y = y + residual->at(at);
+  return activate(c.kernel, y);
+}
+
 /// An activation op.
 KernelFuncs activation(Call &c) {
   return elementwise([](Expr x, const Kernel &k) { return activate(k, x); })(c);

@@ -28,6 +28,24 @@ KernelFuncs batchNorm(Call &c) {
   return c.done(f);
 }
 
+/// A folded batch_norm's per-channel scale: weight / sqrt(running_var + eps).
+KernelFuncs batchNormScale(Call &c) {
+  Var ch("ch");
+  Expr invStd = 1.0f / sqrt(c.op(0).at({ch}) + f32(c.kernel.f("eps")));
+  Func f = c.resultFunc();
+  f(ch) = c.optional(1) ? c.op(1).at({ch}) * invStd : invStd;
+  return c.done(f);
+}
+
+/// A folded batch_norm's per-channel shift: bias - running_mean * scale.
+KernelFuncs batchNormShift(Call &c) {
+  Var ch("ch");
+  Func f = c.resultFunc();
+  Expr shifted = -c.op(0).at({ch}) * c.op(1).at({ch});
+  f(ch) = c.optional(2) ? c.op(2).at({ch}) + shifted : shifted;
+  return c.done(f);
+}
+
 namespace {
 
 /// Mean and biased variance of `value(r)` over the RDom `r`, one per point of

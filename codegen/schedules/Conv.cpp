@@ -17,7 +17,9 @@ using namespace Halide;
 /// segment per tap. 8 channels x 2 vectors = 16 accumulators, plus the
 /// input vectors and a broadcast, fits the 32 zmm registers of AVX-512
 /// (PERF_NOTES lesson 1); narrow rows use one vector.
-void scheduleDirectConv(KernelFuncs &funcs, const Target &target) {
+/// gemm (1x1: one reduction variable) and depthwise (taps only, unrolled)
+/// use the same tile.
+void scheduleDirectConv(KernelFuncs &funcs, const Target &target, bool unrollTaps) {
   int width = vectorWidth(target);
   Func f = funcs.result.func, conv = funcs.stages.at("conv");
   const Shape &shape = funcs.result.shape;
@@ -49,12 +51,80 @@ void scheduleDirectConv(KernelFuncs &funcs, const Target &target) {
   std::vector<Var> c = conv.args();
   conv.compute_at(f, xo).unroll(c[2]);
   vectorizeRow(conv, c[0]);
-  std::vector<RVar> r = conv.rvars(0); // input channel, kernel row, kernel column
+  // Innermost: the row vectors and channels of the tile, then the
+  // reduction variables from the last (kernel column) to the first.
+  std::vector<RVar> r = conv.rvars(0);
+  std::vector<VarOrRVar> order{c[0], c[2]};
+  order.insert(order.end(), r.rbegin(), r.rend());
+  order.push_back(c[1]);
+  order.push_back(c[3]);
   Stage update = conv.update();
-  update.reorder(c[0], c[2], r[2], r[1], r[0], c[1], c[3]).unroll(c[2]);
+  update.reorder(order).unroll(c[2]);
+  if (unrollTaps)
+    for (const RVar &tap : r)
+      update.unroll(tap);
   vectorizeRow(update, c[0]);
   if (funcs.stages.count("padded"))
     scheduleStage(funcs.stages.at("padded"), target);
+}
+
+/// Winograd (algorithms/Winograd.cpp): each stage computed once, vectorised
+/// along the tile index k; the GEMM keeps a tile of `tileVectors` vectors
+/// of tiles x 8 output channels in registers while it streams the input
+/// channels (the transformed weights broadcast, the transformed input
+/// contiguous along k).
+void scheduleWinogradConv(KernelFuncs &funcs, const Target &target) {
+  int width = vectorWidth(target);
+  Func input = funcs.stages.at("input_tile"), v = funcs.stages.at("transformed");
+  Func acc = funcs.stages.at("gemm_acc"), gemm = funcs.stages.at("gemm");
+  Func outputTile = funcs.stages.at("output_tile"), f = funcs.result.func;
+
+  // V(k, a, b, ci, n): per vector of tiles, the row pass then the column pass.
+  std::vector<Var> va = v.args();
+  Var ko("ko"), ki("ki"), chans("chans");
+  v.compute_root()
+      .split(va[0], ko, ki, width)
+      .reorder(ki, va[2], va[1], ko, va[3], va[4])
+      .vectorize(ki)
+      .unroll(va[1])
+      .unroll(va[2])
+      .fuse(va[3], va[4], chans)
+      .parallel(chans);
+  std::vector<Var> ia = input.args(); // k, j, a, ci, n
+  input.compute_at(v, ko).vectorize(ia[0], width).unroll(ia[1]).unroll(ia[2]);
+
+  // M(k, a, b, o, n): tiles of (tileVectors x width) tiles x 8 channels.
+  const Shape &shape = funcs.result.shape;
+  int outChannels = int(shape[1]);
+  int channels = std::min(8, outChannels);
+  std::vector<Var> ga = gemm.args(); // k, a, b, o, n
+  Var gko("gko"), gki("gki"), oo("oo"), oi("oi"), blocks("blocks");
+  gemm.compute_root()
+      .split(ga[0], gko, gki, width)
+      .split(ga[3], oo, oi, channels)
+      .reorder(gki, oi, gko, ga[1], ga[2], oo, ga[4])
+      .vectorize(gki)
+      .unroll(oi)
+      .fuse(ga[1], ga[2], blocks)
+      .fuse(blocks, oo, blocks)
+      .parallel(blocks);
+  std::vector<Var> aa = acc.args();
+  acc.compute_at(gemm, gko).vectorize(aa[0]).unroll(aa[3]);
+  std::vector<RVar> r = acc.rvars(0);
+  acc.update().reorder(aa[0], aa[3], r[0], aa[1], aa[2], aa[4]).vectorize(aa[0]).unroll(aa[3]);
+
+  // Y per tile, then the epilogue per output pixel.
+  std::vector<Var> oa = outputTile.args(); // k, q, p, o, n
+  Var tko("tko"), tki("tki"), planes("planes");
+  outputTile.compute_root()
+      .split(oa[0], tko, tki, width)
+      .reorder(tki, oa[2], oa[1], tko, oa[3], oa[4])
+      .vectorize(tki)
+      .unroll(oa[1])
+      .unroll(oa[2])
+      .fuse(oa[3], oa[4], planes)
+      .parallel(planes);
+  scheduleStage(f, target);
 }
 
 } // namespace cnnopt::codegen::schedules

@@ -18,9 +18,10 @@ void scheduleStage(Halide::Func f, const Halide::Target &target);
 /// Only the pure definition of `f` (its updates are the caller's).
 void scheduleInitialValue(Halide::Func f, const Halide::Target &target);
 // Conv.cpp
-void scheduleDirectConv(KernelFuncs &funcs, const Halide::Target &target);
+void scheduleDirectConv(KernelFuncs &funcs, const Halide::Target &target, bool unrollTaps);
+void scheduleWinogradConv(KernelFuncs &funcs, const Halide::Target &target);
 // Linear.cpp
-void scheduleLinear(KernelFuncs &funcs, const Halide::Target &target);
+void scheduleLinear(KernelFuncs &funcs, const Halide::Target &target, bool inlined);
 
 } // namespace cnnopt::codegen::schedules
 

@@ -198,3 +198,67 @@ func.func @fused_activation(%x: tensor<1x8x8x8xf32>, %w: tensor<8x8x3x3xf32>) {
   %0 = cnn.fused_conv2d %x, %w {activation = #cnn<activation swish>, stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x8x8x8xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x8x8xf32>
   return
 }
+
+// -----
+
+func.func @fused_slope_without_leaky(%x: tensor<1x8x8x8xf32>, %w: tensor<8x8x1x1xf32>) {
+  // expected-error @+1 {{'cnn.fused_conv2d' op negative_slope is only for activation leaky_relu}}
+  %0 = cnn.fused_conv2d %x, %w {activation = #cnn<activation relu>, negative_slope = 1.000000e-01 : f64, stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x8x8x8xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @fused_leaky_without_slope(%x: tensor<1x8x8x8xf32>, %w: tensor<8x8x1x1xf32>) {
+  // expected-error @+1 {{'cnn.fused_conv2d' op activation leaky_relu needs a negative_slope}}
+  %0 = cnn.fused_conv2d %x, %w {activation = #cnn<activation leaky_relu>, stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x8x8x8xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @fused_linear_affine(%x: tensor<?x16xf32>, %w: tensor<10x16xf32>, %s: tensor<10xf32>, %t: tensor<16xf32>) {
+  // expected-error @+1 {{'cnn.fused_linear' op shift has shape [16], expected [10]}}
+  %0 = cnn.fused_linear %x, %w affine(%s, %t) {activation = #cnn<activation none>} : (tensor<?x16xf32>, tensor<10x16xf32>, tensor<10xf32>, tensor<16xf32>) -> tensor<?x10xf32>
+  return
+}
+
+// -----
+
+func.func @fused_linear_residual(%x: tensor<?x16xf32>, %w: tensor<10x16xf32>, %r: tensor<?x16xf32>) {
+  // expected-error @+1 {{'cnn.fused_linear' op residual has shape [N,16], expected [N,10]}}
+  %0 = cnn.fused_linear %x, %w residual(%r) {activation = #cnn<activation none>} : (tensor<?x16xf32>, tensor<10x16xf32>, tensor<?x16xf32>) -> tensor<?x10xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_affine(%x: tensor<1x3x8x8xf32>, %w: tensor<3x4x3x3xf32>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{'cnn.conv_transpose2d' op scale has shape [3], expected [4]}}
+  %0 = cnn.conv_transpose2d %x, %w affine(%s, %s) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, output_padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<3x4x3x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x4x10x10xf32>
+  return
+}
+
+// -----
+
+func.func @bn_scale_shape(%v: tensor<8xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{'cnn.batch_norm_scale' op operands must have the result's shape [8], got [4]}}
+  %0 = cnn.batch_norm_scale %v, %g {eps = 1.000000e-05 : f64} : (tensor<8xf32>, tensor<4xf32>) -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @bn_scale_eps(%v: tensor<8xf32>) {
+  // expected-error @+1 {{'cnn.batch_norm_scale' op eps must not be negative}}
+  %0 = cnn.batch_norm_scale %v {eps = -1.000000e-05 : f64} : (tensor<8xf32>) -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @bn_shift_rank(%m: tensor<2x4xf32>, %s: tensor<2x4xf32>) {
+  // expected-error @+1 {{'cnn.batch_norm_shift' op result must be [C], got [2,4]}}
+  %0 = cnn.batch_norm_shift %m, %s : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+  return
+}

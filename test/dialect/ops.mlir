@@ -135,3 +135,18 @@ func.func @fused_conv2d(%x: tensor<?x8x8x8xf32>, %w: tensor<8x8x3x3xf32>, %c: te
   %1 = cnn.fused_conv2d %0, %w {activation = #cnn<activation hardswish>, stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<?x8x8x8xf32>, tensor<8x8x3x3xf32>) -> tensor<?x8x8x8xf32>
   return %1 : tensor<?x8x8x8xf32>
 }
+
+// The forms the optimisation passes produce round-trip.
+// CHECK-LABEL: func.func @optimized_forms
+// CHECK: cnn.batch_norm_scale %{{[^ ]+}}, %{{[^ ]+}} {eps = 1.000000e-05 : f64}
+// CHECK: cnn.batch_norm_shift %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}} :
+// CHECK: cnn.fused_linear %{{[^ ]+}}, %{{[^ ]+}} bias(%{{[^ ]+}}) affine(%{{[^ ]+}}, %{{[^ ]+}}) {activation = #cnn<activation leaky_relu>, negative_slope = 2.000000e-01 : f64}
+// CHECK: cnn.conv_transpose2d %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}} affine(%{{[^ ]+}}, %{{[^ ]+}}) {
+func.func @optimized_forms(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %c: tensor<8xf32>,
+                           %i: tensor<?x8x4x4xf32>, %wt: tensor<8x8x1x1xf32>) -> (tensor<?x8xf32>, tensor<?x8x4x4xf32>) {
+  %s = cnn.batch_norm_scale %c, %c {eps = 1.000000e-05 : f64} : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %t = cnn.batch_norm_shift %c, %s, %c : (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %0 = cnn.fused_linear %x, %w bias(%c) affine(%s, %t) {activation = #cnn<activation leaky_relu>, negative_slope = 2.000000e-01 : f64} : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %1 = cnn.conv_transpose2d %i, %wt, %c affine(%s, %t) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, output_padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<?x8x4x4xf32>, tensor<8x8x1x1xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8x4x4xf32>
+  return %0, %1 : tensor<?x8xf32>, tensor<?x8x4x4xf32>
+}

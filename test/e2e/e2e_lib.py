@@ -25,6 +25,25 @@ import numpy as np
 sys.dont_write_bytecode = True  # run from lit on the source tree: leave no __pycache__
 
 RTOL = 1e-4
+# Extra cnnopt-run arguments for every run (-O0, --conv-algorithm=...), set
+# by the scripts' --flag options.
+EXTRA_ARGS = []
+
+
+def add_common_options(ap):
+    """--flag and --rtol, shared by ops.py and models.py."""
+    ap.add_argument("--flag", action="append", default=[],
+                    help="pass this argument to cnnopt-run (repeatable), e.g. --flag=-O0")
+    ap.add_argument("--rtol", type=float, default=RTOL,
+                    help="tolerance: max|err| <= rtol * max(1, max|torch|)")
+
+
+def apply_common_options(args):
+    global RTOL
+    EXTRA_ARGS[:] = args.flag
+    RTOL = args.rtol
+    if args.flag:
+        print(f"cnnopt-run flags: {' '.join(args.flag)}; tolerance {RTOL:g}")
 
 
 # ---------------------------------------------------------------------------
@@ -136,7 +155,7 @@ def run_cnnopt_batches(cnnopt_run, model_file, input_sets, outputs, workdir, wei
     `input_sets` (file lists, one run each); returns ([{name: array}] per
     set, seconds)."""
     os.makedirs(workdir, exist_ok=True)
-    cmd = [cnnopt_run, model_file]
+    cmd = [cnnopt_run, model_file] + EXTRA_ARGS
     if model:
         cmd += ["--model", model]
     if weights:
@@ -169,9 +188,10 @@ def run_cnnopt_batches(cnnopt_run, model_file, input_sets, outputs, workdir, wei
 # ---------------------------------------------------------------------------
 # Comparison
 # ---------------------------------------------------------------------------
-def compare(label, ours, ref, rtol=RTOL):
+def compare(label, ours, ref, rtol=None):
     """True when `ours` matches `ref` (numpy arrays) within the tolerance;
     prints one line either way, and where the worst error is on failure."""
+    rtol = RTOL if rtol is None else rtol
     ref = np.asarray(ref, dtype=np.float64)
     ours = np.asarray(ours, dtype=np.float64)
     if ours.shape != ref.shape:

@@ -103,7 +103,9 @@ def main():
     ap.add_argument("--no-calibrate", action="store_true",
                     help="keep the raw random weights (no per-layer rescaling)")
     ap.add_argument("--keep", help="write the work files here and keep them")
+    e2e_lib.add_common_options(ap)
     args = ap.parse_args()
+    e2e_lib.apply_common_options(args)
 
     torch.set_num_threads(1)
     cnnopt = args.cnnopt or os.path.join(os.path.dirname(args.cnnopt_run), "cnnopt")

@@ -590,6 +590,27 @@ for act, fn in (("hardswish", F.hardswish), ("silu", F.silu), ("sigmoid", torch.
          f"y = {act}(b)\nreturn y",
          (lambda fn: lambda i, p: fn(_bn(F.conv2d(i["x"], p["c.weight"], padding=1, groups=4),
                                          p, "b")))(fn), input_scale=3.0)
+case("fusion", "conv_leaky_relu",
+     "c = conv2d(x, 6, kernel=3, padding=1)\ny = leaky_relu(c, slope=0.2)\nreturn y",
+     lambda i, p: F.leaky_relu(F.conv2d(i["x"], p["c.weight"], p["c.bias"], padding=1), 0.2))
+case("fusion", "conv_bn_gelu_tanh",
+     "c = conv2d(x, 6, kernel=1, bias=false)\nb = batch_norm(c)\ny = gelu(b, approximate=\"tanh\")\nreturn y",
+     lambda i, p: F.gelu(_bn(F.conv2d(i["x"], p["c.weight"]), p, "b"), approximate="tanh"))
+case("fusion", "convt_bn_relu",
+     "c = conv_transpose2d(x, 6, kernel=2, stride=2, bias=false)\nb = batch_norm(c)\ny = relu(b)\nreturn y",
+     lambda i, p: torch.relu(_bn(F.conv_transpose2d(i["x"], p["c.weight"], stride=2), p, "b")))
+case("fusion", "linear_bn_relu",
+     "h = linear(flatten(x), 12)\nb = batch_norm(h)\ny = relu(b)\nreturn y",
+     lambda i, p: torch.relu(_bn(F.linear(torch.flatten(i["x"], 1), p["h.weight"], p["h.bias"]),
+                                 p, "b")))
+case("fusion", "linear_add_gelu",
+     "h = linear(flatten(x), 12)\ng = linear(flatten(x), 12, name=\"g\")\ny = gelu(h + g)\nreturn y",
+     lambda i, p: F.gelu(F.linear(torch.flatten(i["x"], 1), p["h.weight"], p["h.bias"]) +
+                         F.linear(torch.flatten(i["x"], 1), p["g.weight"], p["g.bias"])))
+case("fusion", "wide_conv_bn_add_relu",
+     "c = conv2d(x, 32, kernel=3, padding=1, bias=false)\nb = batch_norm(c)\ny = relu(b + x)\nreturn y",
+     lambda i, p: torch.relu(_bn(F.conv2d(i["x"], p["c.weight"], padding=1), p, "b") + i["x"]),
+     inputs={"x": ("N", 32, 12, 12)})
 case("fusion", "conv_relu", "c = conv2d(x, 6, kernel=3)\ny = relu(c)\nreturn y",
      lambda i, p: torch.relu(F.conv2d(i["x"], p["c.weight"], p["c.bias"])))
 case("fusion", "conv_add_conv",
@@ -766,7 +787,9 @@ def main():
                          "--group-size, one compile per group and batch)")
     ap.add_argument("--group-size", type=int, default=4)
     ap.add_argument("--keep", help="write the work files here and keep them")
+    e2e_lib.add_common_options(ap)
     args = ap.parse_args()
+    e2e_lib.apply_common_options(args)
 
     names = {c.name for c in CASES}
     assert len(names) == len(CASES), "duplicate case names"

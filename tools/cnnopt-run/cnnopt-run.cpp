@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CnnToKernelSpecs.h"
+#include "codegen/HalideTarget.h"
 #include "codegen/JitRunner.h"
 #include "tools/common/Npy.h"
 #include "codegen/ParamTable.h"
@@ -225,6 +226,10 @@ int main(int argc, char **argv) {
   if (!loader.load(options))
     return 1;
   const cnnopt::ModelGraph *model = loader.select(modelName);
+  if (!cnnopt::codegen::isValidTarget(target))
+    return cnnopt::tools::fail(kTool, "unknown Halide target '" + target +
+                                          "' (e.g. host, x86-64-linux-avx2, arm-64-linux)");
+  optimization->vectorWidth = cnnopt::codegen::floatVectorWidth(target);
   if (!model || !loader.optimize(*optimization))
     return 1;
   std::optional<KernelProgram> program = cnnopt::codegen::describeModel(loader.function(*model));

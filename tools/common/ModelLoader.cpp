@@ -63,6 +63,8 @@ bool ModelLoader::load(const FrontendOptions &options) {
   // Verifier errors (a disagreement inside the compiler) carry .cnn locations.
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   handler = std::make_unique<mlir::SourceMgrDiagnosticHandler>(sourceMgr, &context);
+  // A diagnostic names its .cnn location; a dump of the op would bury it.
+  context.printOpOnDiagnostic(false);
   built = buildModule(context, *elaborated);
   return static_cast<bool>(built);
 }

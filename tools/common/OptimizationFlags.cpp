@@ -2,6 +2,9 @@
 
 #include "tools/common/OptimizationFlags.h"
 #include "tools/common/ModelLoader.h"
+#include "passes/ConvCostModel.h"
+
+#include "llvm/ADT/STLExtras.h"
 
 namespace cl = llvm::cl;
 
@@ -36,6 +39,17 @@ std::optional<OptimizationOptions> optimizationOptions(const std::string &tool) 
   if (level == 0 && !convAlgorithms.empty()) {
     fail(tool, "--conv-algorithm needs -O2 (-O0 runs no pass)");
     return std::nullopt;
+  }
+  for (const std::string &spec : convAlgorithms) {
+    llvm::StringRef name = llvm::StringRef(spec).rsplit('=').second;
+    if (name.empty())
+      name = spec;
+    if (name != "auto" && !llvm::is_contained(convAlgorithmNames(), name.str())) {
+      fail(tool, "--conv-algorithm=" + spec + ": unknown algorithm '" + name +
+                     "' (expected auto, direct, gemm, depthwise, winograd_2x2_3x3 or "
+                     "winograd_4x4_3x3)");
+      return std::nullopt;
+    }
   }
   OptimizationOptions options;
   options.level = level;
