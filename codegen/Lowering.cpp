@@ -34,22 +34,6 @@ Type halideType(DType dtype) {
   return Float(32);
 }
 
-/// A Func reading `flat` as a row-major tensor of `shape` starting at `offset`.
-Tensor paramSlice(Func flat, const Shape &shape, int64_t offset, const std::string &name) {
-  Tensor t;
-  t.shape = shape;
-  t.func = Func(name);
-  auto v = axisVars(int(shape.size()));
-  Expr index = Expr(int(offset));
-  int64_t stride = 1;
-  for (size_t a = shape.size(); a-- > 0;) {
-    index = index + v[a] * int(stride);
-    stride *= shape[a];
-  }
-  t.func(halideArgs(v)) = flat(index);
-  return t;
-}
-
 /// Declares that a buffer of `shape` is dense, row-major and starts at 0,
 /// with every extent but the run-time batch fixed. Constant bounds and
 /// strides let Halide's lowering simplify every bounds expression of the
@@ -74,6 +58,34 @@ std::string funcName(const std::string &name) {
   for (char c : name)
     out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   return out;
+}
+
+/// Defines (and schedules) every kernel of `program` in order, `values`
+/// holding the inputs and parameters; results whose id is in `inlined` are
+/// computed inside their consumers. With `folder`, a kernel of constants
+/// only (a folded batch_norm's scale and shift) is folded.
+void defineKernels(const KernelProgram &program, std::vector<Tensor> &values,
+                   const Target &target, ConstantFolder *folder, const std::set<int> &inlined) {
+  for (const Kernel &k : program.kernels) {
+    std::vector<const Tensor *> operands;
+    for (int id : k.operands)
+      operands.push_back(id < 0 ? nullptr : &values[id]);
+    const Shape &shape = program.values[k.result].shape;
+    KernelFuncs funcs = defineKernel(k, operands, shape, folder);
+    // A kernel of constants only (a folded batch_norm's scale and shift).
+    bool constant = folder && !operands.empty() &&
+                    std::all_of(operands.begin(), operands.end(),
+                                [](const Tensor *t) { return !t || t->constant; }) &&
+                    std::none_of(shape.begin(), shape.end(),
+                                 [](int64_t d) { return d == kDynamic; });
+    if (constant) {
+      values[k.result] = folder->fold(funcName(k.name + "_" + k.op + std::to_string(k.result)),
+                                      funcs.result.func, shape);
+      continue;
+    }
+    scheduleKernel(k, funcs, target, inlined.count(k.result) != 0);
+    values[k.result] = funcs.result;
+  }
 }
 
 } // namespace
@@ -121,7 +133,7 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
     flat(i) = model.params(i);
   }
   for (const KernelParam &p : program.params) {
-    values[p.value] = paramSlice(flat, program.values[p.value].shape, p.offset,
+    values[p.value] = flatSlice(flat, program.values[p.value].shape, p.offset,
                                  "p_" + funcName(p.name));
     values[p.value].constant = static_cast<bool>(weights);
   }
@@ -138,29 +150,20 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
         auto [it, fresh] = readOnce.emplace(k.operands[o], true);
         it->second = it->second && readsOnce(k, o, program.values);
       }
+  std::set<int> inlinedKernels;
+  for (const Kernel &k : program.kernels)
+    if (isPointwise(k, program.values) && !outputs.count(k.result) && readOnce.count(k.result) &&
+        readOnce[k.result])
+      inlinedKernels.insert(k.result);
 
-  for (const Kernel &k : program.kernels) {
-    std::vector<const Tensor *> operands;
-    for (int id : k.operands)
-      operands.push_back(id < 0 ? nullptr : &values[id]);
-    const Shape &shape = program.values[k.result].shape;
-    KernelFuncs funcs = defineKernel(k, operands, shape, folder ? &*folder : nullptr);
-    // A kernel of constants only (a folded batch_norm's scale and shift).
-    bool constant = folder && !operands.empty() &&
-                    std::all_of(operands.begin(), operands.end(),
-                                [](const Tensor *t) { return !t || t->constant; }) &&
-                    std::none_of(shape.begin(), shape.end(),
-                                 [](int64_t d) { return d == kDynamic; });
-    if (constant) {
-      values[k.result] = folder->fold(funcName(k.name + "_" + k.op + std::to_string(k.result)),
-                                      funcs.result.func, shape);
-      continue;
-    }
-    bool inlined = isPointwise(k, program.values) && !outputs.count(k.result) &&
-                   readOnce.count(k.result) && readOnce[k.result];
-    scheduleKernel(k, funcs, target, inlined);
-    values[k.result] = funcs.result;
+  if (folder) {
+    // Pass 1 finds what can be computed now and computes it; pass 2 defines
+    // the model reading the results (see ConstantFolder.h).
+    std::vector<Tensor> scratch = values;
+    defineKernels(program, scratch, target, &*folder, inlinedKernels);
+    folder->evaluate();
   }
+  defineKernels(program, values, target, folder ? &*folder : nullptr, inlinedKernels);
 
   std::set<int> kernelResults, used;
   for (const Kernel &k : program.kernels)
@@ -177,8 +180,6 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
     constrainDense([&](int h) { return out.output_buffer().dim(h); }, t.shape);
     model.outputs.push_back(out);
   }
-  if (folder)
-    folder->evaluate();
   model.pipeline = Pipeline(model.outputs);
   return model;
 }

@@ -67,6 +67,23 @@ inline std::vector<Halide::Expr> asExprs(const std::vector<Halide::Var> &vars) {
   return std::vector<Halide::Expr>(vars.begin(), vars.end());
 }
 
+/// A Func reading `flat` as a row-major tensor of `shape` starting at `offset`.
+inline Tensor flatSlice(Halide::Func flat, const Shape &shape, int64_t offset,
+                        const std::string &name) {
+  Tensor t;
+  t.shape = shape;
+  t.func = Halide::Func(name);
+  auto v = axisVars(int(shape.size()));
+  Halide::Expr index = Halide::Expr(int(offset));
+  int64_t stride = 1;
+  for (size_t a = shape.size(); a-- > 0;) {
+    index = index + v[a] * int(stride);
+    stride *= shape[a];
+  }
+  t.func(halideArgs(v)) = flat(index);
+  return t;
+}
+
 } // namespace cnnopt::codegen
 
 #endif // CNNOPT_CODEGEN_TENSOR_H

@@ -68,9 +68,31 @@ void scheduleDirectConv(KernelFuncs &funcs, const Target &target, bool unrollTap
     scheduleStage(funcs.stages.at("padded"), target);
 }
 
+namespace {
+
+/// A Winograd stage over (k, i, j, channel, n), (i, j) a point of the t x t
+/// tile: computed once, a vector of tiles at a time with the tile points
+/// unrolled, in parallel over channels x batch. Returns the loop over
+/// vectors of tiles.
+Var scheduleTileStage(Func f, int width) {
+  std::vector<Var> a = f.args();
+  Var outer(f.name() + "_ko"), inner(f.name() + "_ki"), planes(f.name() + "_planes");
+  f.compute_root()
+      .split(a[0], outer, inner, width)
+      .reorder(inner, a[2], a[1], outer, a[3], a[4])
+      .vectorize(inner)
+      .unroll(a[1])
+      .unroll(a[2])
+      .fuse(a[3], a[4], planes)
+      .parallel(planes);
+  return outer;
+}
+
+} // namespace
+
 /// Winograd (algorithms/Winograd.cpp): each stage computed once, vectorised
-/// along the tile index k; the GEMM keeps a tile of `tileVectors` vectors
-/// of tiles x 8 output channels in registers while it streams the input
+/// along the tile index k; the GEMM keeps one vector of tiles x 8 output
+/// channels of accumulators in registers while it streams the input
 /// channels (the transformed weights broadcast, the transformed input
 /// contiguous along k).
 void scheduleWinogradConv(KernelFuncs &funcs, const Target &target) {
@@ -80,20 +102,11 @@ void scheduleWinogradConv(KernelFuncs &funcs, const Target &target) {
   Func outputTile = funcs.stages.at("output_tile"), f = funcs.result.func;
 
   // V(k, a, b, ci, n): per vector of tiles, the row pass then the column pass.
-  std::vector<Var> va = v.args();
-  Var ko("ko"), ki("ki"), chans("chans");
-  v.compute_root()
-      .split(va[0], ko, ki, width)
-      .reorder(ki, va[2], va[1], ko, va[3], va[4])
-      .vectorize(ki)
-      .unroll(va[1])
-      .unroll(va[2])
-      .fuse(va[3], va[4], chans)
-      .parallel(chans);
+  Var tiles = scheduleTileStage(v, width);
   std::vector<Var> ia = input.args(); // k, j, a, ci, n
-  input.compute_at(v, ko).vectorize(ia[0], width).unroll(ia[1]).unroll(ia[2]);
+  input.compute_at(v, tiles).vectorize(ia[0], width).unroll(ia[1]).unroll(ia[2]);
 
-  // M(k, a, b, o, n): tiles of (tileVectors x width) tiles x 8 channels.
+  // M(k, a, b, o, n): blocks of one vector of tiles x 8 channels.
   const Shape &shape = funcs.result.shape;
   int outChannels = int(shape[1]);
   int channels = std::min(8, outChannels);
@@ -114,16 +127,7 @@ void scheduleWinogradConv(KernelFuncs &funcs, const Target &target) {
   acc.update().reorder(aa[0], aa[3], r[0], aa[1], aa[2], aa[4]).vectorize(aa[0]).unroll(aa[3]);
 
   // Y per tile, then the epilogue per output pixel.
-  std::vector<Var> oa = outputTile.args(); // k, q, p, o, n
-  Var tko("tko"), tki("tki"), planes("planes");
-  outputTile.compute_root()
-      .split(oa[0], tko, tki, width)
-      .reorder(tki, oa[2], oa[1], tko, oa[3], oa[4])
-      .vectorize(tki)
-      .unroll(oa[1])
-      .unroll(oa[2])
-      .fuse(oa[3], oa[4], planes)
-      .parallel(planes);
+  scheduleTileStage(outputTile, width);
   scheduleStage(f, target);
 }
 

@@ -2,7 +2,9 @@
  *   run_model WEIGHTS.safetensors IN.f32 BATCH OUT.f32
  * reads BATCH samples of raw float32 input, loads the weights by
  * state_dict name, runs MODEL_forward and writes the raw float32 output.
- * Built with -DMODEL=<name> -DMODEL_HEADER="<file>.h". */
+ * Built with -DMODEL=<name> -DMODEL_HEADER="<file>.h"; with
+ * -DEMBEDDED_WEIGHTS for an object compiled with --weights (WEIGHTS is then
+ * ignored). */
 #include MODEL_HEADER
 #include "cnnopt_runtime.h"
 
@@ -31,18 +33,27 @@ int main(int argc, char **argv) {
   float *params = malloc(sizeof(float) * NAME(MODEL, _PARAM_FLOATS));
   float *x = malloc(sizeof(float) * in), *y = malloc(sizeof(float) * out);
   char error[8192];
+#ifndef EMBEDDED_WEIGHTS
   if (cnnopt_load_safetensors(argv[1], NAME(MODEL, _params), NAME(MODEL, _PARAM_COUNT), params,
                               error, sizeof(error)) != 0) {
     fprintf(stderr, "%s\n", error);
     return 1;
   }
+#else
+  (void)error; /* the object holds its weights (cnnopt --weights) */
+#endif
   FILE *f = fopen(argv[2], "rb");
   if (!f || fread(x, sizeof(float), in, f) != in) {
     fprintf(stderr, "cannot read %s\n", argv[2]);
     return 1;
   }
   fclose(f);
-  if (NAME(MODEL, _forward)(x, batch, params, y) != CNNOPT_OK) {
+#ifndef EMBEDDED_WEIGHTS
+  int status = NAME(MODEL, _forward)(x, batch, params, y);
+#else
+  int status = NAME(MODEL, _forward)(x, batch, y);
+#endif
+  if (status != CNNOPT_OK) {
     fprintf(stderr, "%s\n", NAME(MODEL, _last_error)());
     return 1;
   }
