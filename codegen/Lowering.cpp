@@ -120,9 +120,8 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
   // With embedded weights, parameter-only computations happen here, at
   // compile time, and the object holds their results.
   std::optional<ConstantFolder> folder;
-  if (weights)
-    folder.emplace();
   if (weights) {
+    folder.emplace();
     Buffer<float> constants(int(std::max<int64_t>(program.paramFloats, 1)), "weights");
     std::copy(weights, weights + program.paramFloats, constants.data());
     flat(i) = constants(i);

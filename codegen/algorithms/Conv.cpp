@@ -152,11 +152,9 @@ KernelFuncs convTranspose2d(Call &c) {
   Func conv = c.stage("conv");
   conv(ox, oy, o, n) = bias ? bias->at({o}) : f32(0);
   conv(ox, oy, o, n) += dilated(uxAt, uyAt, ci, n) * w.at({ci, o % outPerGroup, r.y, r.z});
+  // A folded batch_norm's scale and shift (operands 3 and 4), if any.
   Func f = c.resultFunc();
-  Expr y = conv(ox, oy, o, n);
-  if (const Tensor *scale = c.optional(3)) // a folded batch_norm
-    y = y * scale->at({o}) + c.op(4).at({o});
-  f(ox, oy, o, n) = y;
+  f(ox, oy, o, n) = epilogue(c, conv(ox, oy, o, n), o, {n, o, oy, ox});
   return c.done(f);
 }
 
