@@ -48,9 +48,13 @@ CONFIGS = [
     ("simple_cnn", 1, (3, 32, 32), False),
     ("simple_cnn", 64, (3, 32, 32), True),
     ("resnet18", 1, (3, 224, 224), True),
+    ("resnet18", 8, (3, 224, 224), True),
     ("resnet50", 1, (3, 224, 224), True),
+    ("resnet50", 8, (3, 224, 224), True),
     ("mobilenet_v2", 1, (3, 224, 224), True),
+    ("mobilenet_v2", 8, (3, 224, 224), True),
     ("efficientnet_b0", 1, (3, 224, 224), True),
+    ("efficientnet_b0", 8, (3, 224, 224), True),
 ]
 QUICK_DEFAULT = ["simple_cnn", "mobilenet_v2"]
 
@@ -172,6 +176,7 @@ def median_ms(times):
 def time_cnnopt(bin_dir, model_file, npy, shape, runs, threads, timeout, level=2):
     env = dict(os.environ, HL_NUM_THREADS=str(threads))
     cmd = [os.path.join(bin_dir, "cnnopt-run"), model_file, f"-O{level}", "--input", f"x={npy}",
+           "--threads", str(threads),
            "--input-shape", "x=" + ",".join(map(str, shape)), "--bench", str(runs)]
     start = time.perf_counter()
     try:

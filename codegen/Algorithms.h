@@ -10,7 +10,7 @@
 #define CNNOPT_CODEGEN_ALGORITHMS_H
 
 #include "codegen/KernelSpec.h"
-#include "codegen/ConstantFolder.h"
+#include "codegen/Prepacker.h"
 #include "codegen/Tensor.h"
 
 #include <map>
@@ -35,11 +35,11 @@ std::string convAlgorithm(const Kernel &kernel);
 
 /// Defines `kernel` on its operand tensors (nullptr for an absent optional
 /// operand). `resultShape` is the kernel's inferred shape (kDynamic batch).
-/// With `folder` (embedded weights), parameter-only computations inside
-/// the kernel are computed at compile time.
+/// With `packer`, parameter-only computations inside the kernel (folded
+/// weights, Winograd-transformed weights) are prepacked: computed once.
 KernelFuncs defineKernel(const Kernel &kernel,
                          const std::vector<const Tensor *> &operands,
-                         const Shape &resultShape, ConstantFolder *folder = nullptr);
+                         const Shape &resultShape, Prepacker *packer = nullptr);
 
 } // namespace cnnopt::codegen
 

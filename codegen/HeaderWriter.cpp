@@ -68,9 +68,16 @@ public:
     os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
     pipelineDeclaration();
     tables();
+    planTables();
     errorAndInit();
-    forwardBuffers();
-    forward();
+    threads();
+    forwardBuffers(Entry::Plain);
+    forward(Entry::Plain);
+    if (!options.embeddedWeights) {
+      context();
+      forwardBuffers(Entry::Context);
+      forward(Entry::Context);
+    }
     os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* CNNOPT_MODEL_" << m << "_H */\n";
     return os.str();
   }
@@ -94,37 +101,93 @@ private:
     os << " * The batch N is chosen at run time; all tensors share it.\n */\n\n";
   }
 
-  /// The Halide entry point's arguments: inputs, parameters, outputs.
-  std::string bufferParams(const char *type) {
-    std::string s;
-    for (const KernelIO &io : p.inputs)
-      s += std::string(s.empty() ? "" : ", ") + type + " *" + ident(io.name);
-    if (!options.embeddedWeights)
-      s += std::string(s.empty() ? "" : ", ") + type + " *params";
-    for (const KernelIO &io : p.outputs)
-      s += std::string(", ") + type + " *" + ident(io.name);
-    return s;
-  }
+  const ExecutionPlan &plan() const { return *options.plan; }
 
-  std::string bufferArgs() {
-    std::string s;
-    for (const KernelIO &io : p.inputs)
-      s += (s.empty() ? "" : ", ") + ident(io.name);
-    if (!options.embeddedWeights)
-      s += std::string(s.empty() ? "" : ", ") + "params";
-    for (const KernelIO &io : p.outputs)
-      s += ", " + ident(io.name);
-    return s;
+  std::string stageSymbol(size_t k) const {
+    return options.pipelineSymbol + "_s" + std::to_string(k) + "_argv";
+  }
+  std::string packSymbol(size_t k) const {
+    return options.pipelineSymbol + "_p" + std::to_string(k) + "_argv";
   }
 
   void pipelineDeclaration() {
-    os << "/* The compiled pipeline in the object: a cnnopt_call as Halide's user\n"
-       << " * context, Halide buffers for the inputs, "
-       << (options.embeddedWeights ? "" : "the flat parameter array,\n * ")
-       << "then the outputs. Call " << m << "_forward_buffers, which checks them\n"
-       << " * and installs the error handler. */\n"
-       << "int " << options.pipelineSymbol << "(void *user_context, "
-       << bufferParams("struct halide_buffer_t") << ");\n\n";
+    os << "/* The compiled functions in the object (argv form: the user context,\n"
+       << " * then Halide buffers), run in the order of " << m
+       << "_plan below. Call the\n * entry points, which check the buffers and "
+          "install the error handler. */\n";
+    for (size_t k = 0; k < plan().steps.size(); ++k)
+      os << "int " << stageSymbol(k) << "(void **args);\n";
+    if (!options.embeddedWeights)
+      for (int k = 0; k < plan().packFunctions(); ++k)
+        os << "int " << packSymbol(size_t(k)) << "(void **args);\n";
+    os << "\n";
+  }
+
+  /// The execution plan as C tables and one cnnopt_plan.
+  void planTables() {
+    const ExecutionPlan &pl = plan();
+    auto info = [&](const std::string &name, const Shape &shape, bool isInt) {
+      return "{" + quoted(name) + ", " + std::to_string(shape.size()) + ", " + shapeList(shape) +
+             ", " + (isInt ? "1" : "0") + "}";
+    };
+    os << "/* The execution plan: stored tensors (slots), stages, packed pieces. */\n";
+    os << "static const cnnopt_tensor_info " << m << "_plan_slots[" << std::max<size_t>(pl.slots.size(), 1)
+       << "] = {\n";
+    for (size_t k = 0; k < pl.slots.size(); ++k) {
+      const TensorType &t = p.values[pl.slots[k]];
+      os << "  " << info(pl.slotNames[k], t.shape, t.dtype != DType::F32) << ",\n";
+    }
+    if (pl.slots.empty())
+      os << "  {0, 0, {0}, 0},\n";
+    os << "};\nstatic const int " << m << "_plan_last_reader[" << std::max<size_t>(pl.slots.size(), 1)
+       << "] = {";
+    for (size_t k = 0; k < pl.slots.size(); ++k)
+      os << (k ? ", " : "") << pl.lastReader(int(k));
+    os << (pl.slots.empty() ? "-1" : "") << "};\n";
+    std::vector<int> reads;
+    os << "static const cnnopt_plan_step " << m << "_plan_steps[" << std::max<size_t>(pl.steps.size(), 1)
+       << "] = {\n";
+    for (size_t k = 0; k < pl.steps.size(); ++k) {
+      const PlanStep &step = pl.steps[k];
+      os << "  {" << stageSymbol(k) << ", " << step.result << ", " << reads.size() << ", "
+         << step.reads.size() << "},\n";
+      reads.insert(reads.end(), step.reads.begin(), step.reads.end());
+    }
+    if (pl.steps.empty())
+      os << "  {0, 0, 0, 0},\n";
+    os << "};\nstatic const int " << m << "_plan_reads[" << std::max<size_t>(reads.size(), 1)
+       << "] = {";
+    for (size_t k = 0; k < reads.size(); ++k)
+      os << (k ? ", " : "") << reads[k];
+    os << (reads.empty() ? "0" : "") << "};\n";
+    bool packs = !options.embeddedWeights && !pl.packs.empty();
+    os << "static const cnnopt_plan_piece " << m << "_plan_pieces[" << (packs ? pl.packs.size() : 1)
+       << "] = {\n";
+    for (size_t k = 0; packs && k < pl.packs.size(); ++k)
+      os << "  {" << pl.packs[k].offset << ", " << info(pl.packs[k].key, pl.packs[k].shape, false)
+         << "},\n";
+    if (!packs)
+      os << "  {0, {0, 0, {0}, 0}},\n";
+    os << "};\nstatic const cnnopt_plan_pack " << m << "_plan_packs["
+       << (packs ? pl.packFunctions() : 1) << "] = {\n";
+    for (int f = 0; packs && f < pl.packFunctions(); ++f) {
+      int first = f * kPiecesPerPackFunction;
+      int count = std::min<int>(kPiecesPerPackFunction, int(pl.packs.size()) - first);
+      os << "  {" << packSymbol(size_t(f)) << ", " << first << ", " << count << "},\n";
+    }
+    if (!packs)
+      os << "  {0, 0, 0},\n";
+    os << "};\nstatic const cnnopt_plan_output " << m << "_plan_outputs[" << pl.outputs.size()
+       << "] = {\n";
+    for (const PlanOutput &out : pl.outputs)
+      os << "  {" << int(out.source) << ", " << out.slot << ", " << out.offset << "},\n";
+    os << "};\nstatic const cnnopt_plan " << m << "_plan = {\n"
+       << "  " << pl.slots.size() << ", " << m << "_plan_slots, " << m << "_plan_last_reader,\n"
+       << "  " << pl.steps.size() << ", " << m << "_plan_steps, " << m << "_plan_reads,\n"
+       << "  " << (packs ? pl.packFunctions() : 0) << ", " << m << "_plan_packs, " << m
+       << "_plan_pieces,\n"
+       << "  " << p.inputs.size() << ", " << p.outputs.size() << ", " << m << "_plan_outputs,\n"
+       << "  " << (options.embeddedWeights ? 0 : 1) << "};\n\n";
   }
 
   void tensorTable(const char *suffix, const std::vector<KernelIO> &ios) {
@@ -140,7 +203,11 @@ private:
 
   void tables() {
     os << "#define " << m << "_PARAM_COUNT " << p.params.size() << "\n";
-    os << "#define " << m << "_PARAM_FLOATS " << p.paramFloats << "\n\n";
+    os << "#define " << m << "_PARAM_FLOATS " << p.paramFloats << "\n";
+    if (!options.embeddedWeights)
+      os << "/* Floats of a context's packed data: folded and re-laid-out weights. */\n"
+         << "#define " << m << "_PACKED_FLOATS " << plan().packedFloats << "\n";
+    os << "\n";
     os << "/* The state_dict, in order: name, rank, shape, offset and size in the\n"
        << " * flat float array, PyTorch's default initialiser. */\n";
     os << "static const cnnopt_param_info " << m << "_params[" << std::max<size_t>(p.params.size(), 1)
@@ -174,11 +241,87 @@ private:
        << "_PARAM_COUNT, params, seed);\n}\n\n";
   }
 
-  void forwardBuffers() {
-    os << "/* Runs the model on caller-made Halide buffers after checking their\n"
+  enum class Entry { Plain, Context };
+
+  void threads() {
+    os << "/* Sets the number of threads the model's code runs on (every model in the\n"
+       << " * process shares Halide's thread pool); 0 means one per core, the default.\n"
+       << " * Returns the previous count. Call it while no model is running. */\n"
+       << "static inline int " << m << "_set_num_threads(int threads) {\n"
+       << "  return halide_set_num_threads(threads < 0 ? 0 : threads);\n}\n\n";
+  }
+
+  void context() {
+    os << "/* A model ready to run: a copy of the parameters and the data computed\n"
+       << " * from them once (folded batch norms, transformed and re-laid-out weights),\n"
+       << " * which " << m << "_forward would compute on every call. */\n"
+       << "typedef struct " << m << "_context {\n  float *params;\n  float *packed;\n} " << m
+       << "_context;\n\n"
+       << "/* Frees a context (NULL is ignored). */\n"
+       << "static inline void " << m << "_context_destroy(" << m << "_context *ctx) {\n"
+       << "  if (!ctx)\n    return;\n  free(ctx->params);\n  free(ctx->packed);\n"
+       << "  free(ctx);\n}\n\n"
+       << "/* Copies params (" << m << "_PARAM_FLOATS floats) and packs them; the caller\n"
+       << " * may free or change its array afterwards. NULL on failure, with\n * " << m
+       << "_last_error(). */\n"
+       << "static inline " << m << "_context *" << m << "_context_create(const float *params) {\n"
+       << "  halide_buffer_t cnnopt_buffers[1];\n  halide_dimension_t cnnopt_dims[1];\n"
+       << "  cnnopt_call cnnopt_context;\n  int status;\n"
+       << "  " << m << "_context *ctx;\n"
+       << "  if (!params) {\n    snprintf(" << m << "_error, sizeof(" << m
+       << "_error), \"'params' is a null pointer\");\n    return NULL;\n  }\n"
+       << "  ctx = (" << m << "_context *)calloc(1, sizeof(*ctx));\n"
+       << "  if (ctx) {\n"
+       << "    ctx->params = (float *)malloc((" << m << "_PARAM_FLOATS > 0 ? " << m
+       << "_PARAM_FLOATS : 1) * sizeof(float));\n"
+       << "    ctx->packed = (float *)malloc(" << m << "_PACKED_FLOATS * sizeof(float));\n  }\n"
+       << "  if (!ctx || !ctx->params || !ctx->packed) {\n    " << m
+       << "_context_destroy(ctx);\n    snprintf(" << m << "_error, sizeof(" << m
+       << "_error), \"out of memory for a context\");\n    return NULL;\n  }\n"
+       << "  memcpy(ctx->params, params, " << m << "_PARAM_FLOATS * sizeof(float));\n"
+       << "  cnnopt_api_wrap_params(&cnnopt_buffers[0], &cnnopt_dims[0], ctx->params, " << m
+       << "_PARAM_FLOATS);\n"
+       << "  status = cnnopt_api_run_packs(&" << m
+       << "_plan, cnnopt_api_begin_call(&cnnopt_context), &cnnopt_buffers[0],\n"
+       << "                                ctx->packed, cnnopt_context.message, "
+          "sizeof(cnnopt_context.message));\n"
+       << "  if (cnnopt_api_end_call(status, &cnnopt_context, " << m << "_error, sizeof(" << m
+       << "_error))) {\n    " << m << "_context_destroy(ctx);\n    return NULL;\n  }\n"
+       << "  return ctx;\n}\n\n";
+  }
+
+  void forwardBuffers(Entry entry) {
+    bool ctx = entry == Entry::Context;
+    std::string name = m + (ctx ? "_context_forward_buffers" : "_forward_buffers");
+    std::string params = ctx ? "const " + m + "_context *ctx, " : "";
+    for (const KernelIO &io : p.inputs)
+      params += "halide_buffer_t *" + ident(io.name) + ", ";
+    if (!ctx && !options.embeddedWeights)
+      params += "halide_buffer_t *params, ";
+    for (const KernelIO &io : p.outputs)
+      params += "halide_buffer_t *" + ident(io.name) + ", ";
+    params.resize(params.size() - 2);
+    auto list = [&](const std::vector<KernelIO> &ios) {
+      std::string l;
+      for (const KernelIO &io : ios)
+        l += (l.empty() ? "" : ", ") + ident(io.name);
+      return l.empty() ? std::string("NULL") : l;
+    };
+    os << "/* Runs the model" << (ctx ? " of a context" : "")
+       << " on caller-made Halide buffers after checking their\n"
        << " * shapes: CNNOPT_OK, or an error code with " << m << "_last_error(). */\n"
-       << "static inline int " << m << "_forward_buffers(" << bufferParams("halide_buffer_t")
-       << ") {\n  int cnnopt_batch = -1;\n  cnnopt_call cnnopt_context;\n";
+       << "static inline int " << name << "(" << params << ") {\n"
+       << "  halide_buffer_t *cnnopt_inputs[] = {" << list(p.inputs) << "};\n"
+       << "  halide_buffer_t *cnnopt_outputs[] = {" << list(p.outputs) << "};\n"
+       << "  int cnnopt_batch = -1, cnnopt_status;\n  cnnopt_call cnnopt_context;\n"
+       << "  void *cnnopt_user_context;\n";
+    if (ctx)
+      os << "  halide_buffer_t cnnopt_arrays[2];\n  halide_dimension_t cnnopt_array_dims[2];\n"
+         << "  if (!ctx) {\n    snprintf(" << m << "_error, sizeof(" << m
+         << "_error), \"'ctx' is a null pointer\");\n    return CNNOPT_ERROR_SHAPE;\n  }\n";
+    else if (!options.embeddedWeights)
+      os << "  halide_buffer_t cnnopt_packed;\n  halide_dimension_t cnnopt_packed_dim;\n"
+         << "  float *cnnopt_packed_data;\n";
     auto check = [&](const char *table, size_t k, const std::string &name) {
       os << "  if (cnnopt_api_check(" << name << ", &" << m << "_" << table << "[" << k
          << "], &cnnopt_batch, " << m << "_error, sizeof(" << m << "_error)))\n"
@@ -188,35 +331,66 @@ private:
       check("inputs", k, ident(p.inputs[k].name));
     for (size_t k = 0; k < p.outputs.size(); ++k)
       check("outputs", k, ident(p.outputs[k].name));
-    if (!options.embeddedWeights)
+    std::string run = "cnnopt_api_run_plan(&" + m +
+                      "_plan, cnnopt_user_context, cnnopt_batch, cnnopt_inputs, ";
+    std::string message = "cnnopt_context.message, sizeof(cnnopt_context.message)";
+    os << "  cnnopt_user_context = cnnopt_api_begin_call(&cnnopt_context);\n";
+    if (ctx) {
+      os << "  cnnopt_api_wrap_params(&cnnopt_arrays[0], &cnnopt_array_dims[0], ctx->params, "
+         << m << "_PARAM_FLOATS);\n"
+         << "  cnnopt_api_wrap_params(&cnnopt_arrays[1], &cnnopt_array_dims[1], ctx->packed, "
+         << m << "_PACKED_FLOATS);\n"
+         << "  cnnopt_status = " << run << "&cnnopt_arrays[0],\n"
+         << "                                      &cnnopt_arrays[1], cnnopt_outputs, "
+         << message << ");\n";
+    } else if (options.embeddedWeights) {
+      os << "  cnnopt_status = " << run << "NULL, NULL,\n"
+         << "                                      cnnopt_outputs, " << message << ");\n";
+    } else {
+      // Without a context the parameters are packed on every call.
       os << "  if (cnnopt_api_check_params(params, " << m << "_PARAM_FLOATS, " << m
          << "_error, sizeof(" << m << "_error)))\n"
-         << "    return CNNOPT_ERROR_SHAPE;\n";
-    os << "  return cnnopt_api_end_call(" << options.pipelineSymbol
-       << "(cnnopt_api_begin_call(&cnnopt_context), " << bufferArgs() << "),\n"
-       << "                             &cnnopt_context, " << m << "_error, sizeof(" << m
-       << "_error));\n}\n\n";
+         << "    return CNNOPT_ERROR_SHAPE;\n"
+         << "  cnnopt_packed_data = (float *)malloc(" << m << "_PACKED_FLOATS * sizeof(float));\n"
+         << "  if (!cnnopt_packed_data) {\n    snprintf(" << m << "_error, sizeof(" << m
+         << "_error), \"out of memory for the packed parameters\");\n"
+         << "    return CNNOPT_ERROR_MEMORY;\n  }\n"
+         << "  cnnopt_api_wrap_params(&cnnopt_packed, &cnnopt_packed_dim, cnnopt_packed_data, " << m
+         << "_PACKED_FLOATS);\n"
+         << "  cnnopt_status = cnnopt_api_run_packs(&" << m
+         << "_plan, cnnopt_user_context, params, cnnopt_packed_data,\n"
+         << "                                       " << message << ");\n"
+         << "  if (!cnnopt_status)\n    cnnopt_status = " << run << "params,\n"
+         << "                                        &cnnopt_packed, cnnopt_outputs, " << message
+         << ");\n"
+         << "  free(cnnopt_packed_data);\n";
+    }
+    os << "  return cnnopt_api_end_call(cnnopt_status, &cnnopt_context, " << m << "_error, sizeof("
+       << m << "_error));\n}\n\n";
   }
 
-  void forward() {
+  void forward(Entry entry) {
+    bool ctx = entry == Entry::Context;
     bool batched = hasDynamicBatch(p);
-    std::string params;
+    std::string params = ctx ? "const " + m + "_context *ctx" : "";
     for (const KernelIO &io : p.inputs)
       params += std::string(params.empty() ? "" : ", ") +
                 (p.values[io.value].dtype == DType::F32 ? "const float *" : "const int32_t *") +
                 ident(io.name);
     if (batched)
       params += ", int batch";
-    if (!options.embeddedWeights)
+    if (!ctx && !options.embeddedWeights)
       params += ", const float *params";
     for (const KernelIO &io : p.outputs)
       params += ", float *" + ident(io.name);
-    os << "/* Runs the model on dense row-major arrays" << (batched ? " of `batch` samples" : "")
-       << ": CNNOPT_OK, or an\n * error code with " << m << "_last_error(). */\n"
-       << "static inline int " << m << "_forward(" << params << ") {\n";
-    os << "  halide_buffer_t cnnopt_buffers[" << p.inputs.size() + p.outputs.size() + 1 << "];\n"
-       << "  halide_dimension_t cnnopt_dims[" << p.inputs.size() + p.outputs.size() + 1 << "]["
-       << "CNNOPT_MAX_RANK];\n";
+    os << "/* Runs the model" << (ctx ? " of a context" : "") << " on dense row-major arrays"
+       << (batched ? " of `batch` samples" : "") << ": CNNOPT_OK, or an\n * error code with "
+       << m << "_last_error(). */\n"
+       << "static inline int " << m << (ctx ? "_context_forward(" : "_forward(") << params
+       << ") {\n";
+    size_t slots = p.inputs.size() + p.outputs.size() + 1;
+    os << "  halide_buffer_t cnnopt_buffers[" << slots << "];\n"
+       << "  halide_dimension_t cnnopt_dims[" << slots << "][CNNOPT_MAX_RANK];\n";
     if (batched)
       os << "  if (batch < 1) {\n    snprintf(" << m << "_error, sizeof(" << m
          << "_error), \"batch must be at least 1, got %d\", batch);\n"
@@ -235,15 +409,17 @@ private:
     };
     size_t slot = 0;
     std::vector<std::string> args;
+    if (ctx)
+      args.push_back("ctx");
     for (size_t k = 0; k < p.inputs.size(); ++k, ++slot) {
       pointerCheck(ident(p.inputs[k].name));
       wrap("inputs", k, slot, ident(p.inputs[k].name));
       args.push_back("&cnnopt_buffers[" + std::to_string(slot) + "]");
     }
-    if (!options.embeddedWeights) {
+    if (!ctx && !options.embeddedWeights) {
       pointerCheck("params");
-      os << "  cnnopt_api_wrap_params(&cnnopt_buffers[" << slot << "], cnnopt_dims[" << slot << "], params, "
-         << m << "_PARAM_FLOATS);\n";
+      os << "  cnnopt_api_wrap_params(&cnnopt_buffers[" << slot << "], cnnopt_dims[" << slot
+         << "], params, " << m << "_PARAM_FLOATS);\n";
       args.push_back("&cnnopt_buffers[" + std::to_string(slot++) + "]");
     }
     for (size_t k = 0; k < p.outputs.size(); ++k, ++slot) {
@@ -251,7 +427,7 @@ private:
       wrap("outputs", k, slot, ident(p.outputs[k].name));
       args.push_back("&cnnopt_buffers[" + std::to_string(slot) + "]");
     }
-    os << "  return " << m << "_forward_buffers(";
+    os << "  return " << m << (ctx ? "_context_forward_buffers(" : "_forward_buffers(");
     for (size_t k = 0; k < args.size(); ++k)
       os << (k ? ", " : "") << args[k];
     os << ");\n}\n\n";

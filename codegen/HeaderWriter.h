@@ -3,12 +3,16 @@
 // Writes model.h: the support code every header carries (runtime/
 // cnnopt_model_api.h, pasted verbatim), the parameter table, and the C entry
 // points <model>_init_params, <model>_forward (plain pointers and a batch
-// size), <model>_forward_buffers (Halide buffers) and <model>_last_error.
+// size), <model>_forward_buffers (Halide buffers), <model>_last_error,
+// <model>_set_num_threads and, with run-time parameters, the context API
+// (<model>_context_create / _context_forward / _context_destroy), which
+// packs the parameters once instead of on every call.
 //===----------------------------------------------------------------------===//
 
 #ifndef CNNOPT_CODEGEN_HEADERWRITER_H
 #define CNNOPT_CODEGEN_HEADERWRITER_H
 
+#include "codegen/ExecutionPlan.h"
 #include "codegen/KernelSpec.h"
 
 #include <string>
@@ -21,6 +25,7 @@ struct HeaderOptions {
   std::string objectFile;       ///< what to link, for the banner
   bool embeddedWeights = false; ///< the pipeline takes no parameter buffer
   std::string pipelineSymbol;   ///< the compiled pipeline's name in the object
+  const ExecutionPlan *plan = nullptr; ///< how the compiled functions run (required)
 };
 
 /// The name of the compiled pipeline in the object: `<model>_pipeline_<hash>`,

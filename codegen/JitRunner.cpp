@@ -1,26 +1,22 @@
 //===- JitRunner.cpp - Run a model in-process through Halide's JIT --------===//
 //
-// Compiles the lowered pipeline once; each run wraps the caller's arrays in
-// Halide buffers (no copies for inputs and parameters) and realizes every
-// output at its shape, the batch taken from the inputs. Halide reports
-// problems by throwing; they become error strings here.
+// Every stage and pack function is JIT-compiled on its own; the plan runs
+// through the same cnnopt_api_run_plan as a compiled object's header. Each
+// call passes a user context whose error handler records Halide's message,
+// and buffers wrapping the caller's arrays (no copies).
 //===----------------------------------------------------------------------===//
 
 #include "codegen/JitRunner.h"
 #include "codegen/Lowering.h"
+#include "codegen/runtime/cnnopt_model_api.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 namespace cnnopt::codegen {
 
 using namespace Halide;
-
-struct JitModel::Impl {
-  KernelProgram program;
-  LoweredModel lowered;
-  Target target;
-};
-
-JitModel::JitModel(std::unique_ptr<Impl> impl) : impl(std::move(impl)) {}
-JitModel::~JitModel() = default;
 
 namespace {
 
@@ -29,7 +25,118 @@ std::vector<int> halideSizes(const std::vector<int64_t> &shape) {
   return std::vector<int>(shape.rbegin(), shape.rend());
 }
 
+/// A JIT call's user context, recording the first error message.
+struct CallContext : JITUserContext {
+  std::string error;
+
+  CallContext() {
+    JITHandlers handlers;
+    handlers.custom_error = [](JITUserContext *context, const char *message) {
+      auto *call = static_cast<CallContext *>(context);
+      if (call->error.empty())
+        call->error = message;
+    };
+    Internal::JITSharedRuntime::populate_jit_handlers(this, handlers);
+  }
+};
+
+/// The argv entry point of `f`, JIT-compiled; `keep` holds its module.
+cnnopt_argv_fn jitCompile(const LoweredFunction &f, const Target &target,
+                          std::vector<Internal::JITModule> &keep) {
+  LoweredFunction copy = f;
+  Module module = copy.pipeline.compile_to_module(copy.arguments, copy.name, target);
+  keep.emplace_back(module, module.get_function_by_name(copy.name));
+  return reinterpret_cast<cnnopt_argv_fn>(keep.back().argv_function());
+}
+
+Buffer<> floatArray(std::vector<float> &data) {
+  if (data.empty())
+    data.push_back(0.0f); // a model without parameters still binds one
+  return Buffer<float>(data.data(), int(data.size()));
+}
+
+cnnopt_tensor_info tensorInfo(const std::string &name, const Shape &shape, bool isInt) {
+  cnnopt_tensor_info info{};
+  info.name = strdup(name.c_str()); // lives as long as the process: few, small
+  info.rank = int(shape.size());
+  for (size_t a = 0; a < shape.size() && a < CNNOPT_MAX_RANK; ++a)
+    info.shape[a] = shape[a];
+  info.is_int = isInt;
+  return info;
+}
+
 } // namespace
+
+struct JitModel::Impl {
+  KernelProgram program;
+  ExecutionPlan plan;
+  std::vector<Internal::JITModule> modules;
+  // The plan as cnnopt_api_run_plan reads it.
+  std::vector<cnnopt_tensor_info> slots;
+  std::vector<int> lastReader, reads;
+  std::vector<cnnopt_plan_step> steps;
+  std::vector<cnnopt_plan_pack> packs;
+  std::vector<cnnopt_plan_piece> pieces;
+  std::vector<cnnopt_plan_output> outputs;
+  cnnopt_plan table{};
+  std::vector<float> params, packed;
+
+  /// cnnopt_api_run_plan's view of `plan`, with `stageFns` and `packFns`.
+  void buildTable(const std::vector<cnnopt_argv_fn> &stageFns,
+                  const std::vector<cnnopt_argv_fn> &packFns);
+  /// Runs `body(user context, message buffer)`; false with the message.
+  template <typename Body> bool call(Body body, std::string &error);
+};
+
+void JitModel::Impl::buildTable(const std::vector<cnnopt_argv_fn> &stageFns,
+                                const std::vector<cnnopt_argv_fn> &packFns) {
+  for (size_t k = 0; k < plan.slots.size(); ++k) {
+    const TensorType &t = program.values[plan.slots[k]];
+    slots.push_back(tensorInfo(plan.slotNames[k], t.shape, t.dtype != DType::F32));
+    lastReader.push_back(plan.lastReader(int(k)));
+  }
+  for (size_t k = 0; k < plan.steps.size(); ++k) {
+    const PlanStep &step = plan.steps[k];
+    steps.push_back({stageFns[k], step.result, int(reads.size()), int(step.reads.size())});
+    reads.insert(reads.end(), step.reads.begin(), step.reads.end());
+  }
+  for (const PlanPack &piece : plan.packs)
+    pieces.push_back({piece.offset, tensorInfo(piece.key, piece.shape, false)});
+  for (int f = 0; f < plan.packFunctions(); ++f) {
+    int first = f * kPiecesPerPackFunction;
+    packs.push_back({packFns[size_t(f)], first,
+                     std::min<int>(kPiecesPerPackFunction, int(pieces.size()) - first)});
+  }
+  for (const PlanOutput &out : plan.outputs)
+    outputs.push_back({int(out.source), out.slot, out.offset});
+  table = {int(slots.size()), slots.data(),   lastReader.data(),
+           int(steps.size()), steps.data(),   reads.data(),
+           int(packs.size()), packs.data(),   pieces.data(), int(program.inputs.size()),
+           int(outputs.size()), outputs.data(), 1};
+}
+
+template <typename Body> bool JitModel::Impl::call(Body body, std::string &error) {
+  CallContext context;
+  char message[512] = "";
+  int status = body(static_cast<void *>(&context), message);
+  if (status == 0)
+    return true;
+  error = message[0] ? std::string(message) : context.error;
+  if (error.empty())
+    error = "Halide error " + std::to_string(status);
+  while (!error.empty() && error.back() == '\n')
+    error.pop_back();
+  return false;
+}
+
+JitModel::JitModel(std::unique_ptr<Impl> impl) : impl(std::move(impl)) {}
+JitModel::~JitModel() = default;
+
+void setJitThreads(int threads) {
+  // Read when the JIT runtime starts its thread pool.
+  if (threads > 0)
+    setenv("HL_NUM_THREADS", std::to_string(threads).c_str(), 1);
+}
 
 std::unique_ptr<JitModel> JitModel::compile(const KernelProgram &program,
                                             const std::string &target,
@@ -37,10 +144,18 @@ std::unique_ptr<JitModel> JitModel::compile(const KernelProgram &program,
   try {
     auto impl = std::make_unique<Impl>();
     impl->program = program;
-    impl->target = target == "host" ? get_jit_target_from_environment()
-                                    : Target(target);
-    impl->lowered = lowerModel(program, impl->target);
-    impl->lowered.pipeline.compile_jit(impl->target);
+    Target t = (target == "host" ? get_jit_target_from_environment() : Target(target))
+                   .with_feature(Target::JIT)
+                   .with_feature(Target::UserContext);
+    LoweredModel lowered = lowerModel(program, t, "cnnopt_jit");
+    impl->plan = lowered.plan;
+    std::vector<cnnopt_argv_fn> stageFns, packFns;
+    for (const LoweredFunction &f : lowered.stages)
+      stageFns.push_back(jitCompile(f, t, impl->modules));
+    for (const LoweredFunction &f : lowered.packs)
+      packFns.push_back(jitCompile(f, t, impl->modules));
+    impl->buildTable(stageFns, packFns);
+    impl->packed.assign(size_t(lowered.plan.packedFloats), 0.0f);
     return std::unique_ptr<JitModel>(new JitModel(std::move(impl)));
   } catch (const Halide::Error &e) {
     error = e.what();
@@ -48,46 +163,56 @@ std::unique_ptr<JitModel> JitModel::compile(const KernelProgram &program,
   return nullptr;
 }
 
-bool JitModel::run(const std::vector<HostTensor> &inputs, const std::vector<float> &params,
-                   std::vector<HostTensor> &outputs, std::string &error) {
-  try {
-    const KernelProgram &program = impl->program;
-    LoweredModel &lowered = impl->lowered;
-    int64_t batch = 1;
-    for (size_t k = 0; k < inputs.size(); ++k) {
-      const HostTensor &t = inputs[k];
-      if (!t.shape.empty() && program.values[program.inputs[k].value].shape[0] == kDynamic)
-        batch = t.shape[0];
-      if (t.isInt)
-        lowered.inputs[k].set(Buffer<int32_t>(const_cast<int32_t *>(t.ints.data()),
-                                              halideSizes(t.shape)));
-      else
-        lowered.inputs[k].set(Buffer<float>(const_cast<float *>(t.floats.data()),
-                                            halideSizes(t.shape)));
-    }
-    std::vector<float> one(1, 0.0f); // a model without parameters still binds one
-    const std::vector<float> &flat = params.empty() ? one : params;
-    lowered.params.set(Buffer<float>(const_cast<float *>(flat.data()), int(flat.size())));
+bool JitModel::setParams(const std::vector<float> &params, std::string &error) {
+  impl->params = params;
+  Buffer<> flat = floatArray(impl->params);
+  return impl->call(
+      [&](void *user, char *message) {
+        return cnnopt_api_run_packs(&impl->table, user, flat.raw_buffer(), impl->packed.data(),
+                                    message, 512);
+      },
+      error);
+}
 
-    std::vector<Buffer<>> buffers;
-    outputs.assign(program.outputs.size(), HostTensor());
-    for (size_t k = 0; k < program.outputs.size(); ++k) {
-      HostTensor &out = outputs[k];
-      out.shape = program.values[program.outputs[k].value].shape;
-      if (!out.shape.empty() && out.shape[0] == kDynamic)
-        out.shape[0] = batch;
-      int64_t n = 1;
-      for (int64_t d : out.shape)
-        n *= d;
-      out.floats.assign(size_t(n), 0.0f);
-      buffers.push_back(Buffer<float>(out.floats.data(), halideSizes(out.shape)));
-    }
-    lowered.pipeline.realize(Realization(buffers), impl->target);
-    return true;
-  } catch (const Halide::Error &e) {
-    error = e.what();
+bool JitModel::run(const std::vector<HostTensor> &inputs, std::vector<HostTensor> &outputs,
+                   std::string &error) {
+  const KernelProgram &program = impl->program;
+  int64_t batch = 1;
+  std::vector<Buffer<>> in, out;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const HostTensor &t = inputs[k];
+    if (!t.shape.empty() && program.values[program.inputs[k].value].shape[0] == kDynamic)
+      batch = t.shape[0];
+    if (t.isInt)
+      in.push_back(Buffer<int32_t>(const_cast<int32_t *>(t.ints.data()), halideSizes(t.shape)));
+    else
+      in.push_back(Buffer<float>(const_cast<float *>(t.floats.data()), halideSizes(t.shape)));
   }
-  return false;
+  outputs.assign(program.outputs.size(), HostTensor());
+  for (size_t k = 0; k < program.outputs.size(); ++k) {
+    HostTensor &o = outputs[k];
+    o.shape = program.values[program.outputs[k].value].shape;
+    if (!o.shape.empty() && o.shape[0] == kDynamic)
+      o.shape[0] = batch;
+    int64_t n = 1;
+    for (int64_t d : o.shape)
+      n *= d;
+    o.floats.assign(size_t(n), 0.0f);
+    out.push_back(Buffer<float>(o.floats.data(), halideSizes(o.shape)));
+  }
+  std::vector<halide_buffer_t *> inPtrs, outPtrs;
+  for (Buffer<> &b : in)
+    inPtrs.push_back(b.raw_buffer());
+  for (Buffer<> &b : out)
+    outPtrs.push_back(b.raw_buffer());
+  Buffer<> params = floatArray(impl->params), packed = floatArray(impl->packed);
+  return impl->call(
+      [&](void *user, char *message) {
+        return cnnopt_api_run_plan(&impl->table, user, int(batch), inPtrs.data(),
+                                   params.raw_buffer(), packed.raw_buffer(), outPtrs.data(),
+                                   message, 512);
+      },
+      error);
 }
 
 } // namespace cnnopt::codegen

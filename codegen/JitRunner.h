@@ -1,8 +1,10 @@
 //===- JitRunner.h - Run a model in-process through Halide's JIT -*- C++ -*-===//
 //
-// What `cnnopt-run` executes: the same lowering as the AOT path, compiled
-// for the host with Halide's JIT. Plain C++ interface (no Halide types), so
-// the MLIR-side driver never includes Halide.
+// What `cnnopt-run` executes: the same functions as the AOT path (the
+// stages, the pack function and the forward pipeline over packed data,
+// Lowering.h), linked into one module and compiled for the host with
+// Halide's JIT. Plain C++ interface (no Halide types), so the MLIR-side
+// driver never includes Halide.
 //===----------------------------------------------------------------------===//
 
 #ifndef CNNOPT_CODEGEN_JITRUNNER_H
@@ -33,16 +35,24 @@ public:
                                            std::string &error);
   ~JitModel();
 
-  /// Runs on `inputs` (model input order, shapes already checked) with the
-  /// flat parameter array; fills `outputs` in model output order.
-  bool run(const std::vector<HostTensor> &inputs, const std::vector<float> &params,
-           std::vector<HostTensor> &outputs, std::string &error);
+  /// Takes the flat parameter array (program.paramFloats floats) and packs
+  /// it once, as M_context_create does; run() uses it until the next call.
+  bool setParams(const std::vector<float> &params, std::string &error);
+
+  /// Runs on `inputs` (model input order, shapes already checked); fills
+  /// `outputs` in model output order.
+  bool run(const std::vector<HostTensor> &inputs, std::vector<HostTensor> &outputs,
+           std::string &error);
 
 private:
   struct Impl;
   explicit JitModel(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl;
 };
+
+/// Sets the number of threads of Halide's JIT thread pool (0: one per
+/// core); call it before the first run.
+void setJitThreads(int threads);
 
 } // namespace cnnopt::codegen
 

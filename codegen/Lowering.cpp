@@ -1,20 +1,20 @@
-//===- Lowering.cpp - A kernel program as one Halide pipeline -------------===//
+//===- Lowering.cpp - A kernel program as Halide functions ----------------===//
 //
-// Values become Tensors in program order: inputs read their ImageParam,
-// parameters a slice of the flat parameter array (row-major at their
-// offset), kernels their defined Func. Outputs that are not the result of a
-// kernel of their own (an input, a parameter, a value returned twice) get a
-// copying Func so that every pipeline output is a distinct Func.
+// First pass: every kernel is defined over the whole model to find the
+// parameter-only data (Prepacker); each piece becomes a pack function.
+// Second pass: each stored kernel is defined again in a pipeline of its own
+// (a stage), reading ImageParams for the stored tensors it needs; pointwise
+// kernels read once are defined inside the stage that reads them.
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Lowering.h"
 #include "codegen/Algorithms.h"
-#include "codegen/ConstantFolder.h"
+#include "codegen/Prepacker.h"
 #include "codegen/Schedules.h"
+#include "codegen/schedules/Families.h"
 
 #include <algorithm>
 #include <map>
-#include <optional>
 #include <set>
 
 namespace cnnopt::codegen {
@@ -36,9 +36,8 @@ Type halideType(DType dtype) {
 
 /// Declares that a buffer of `shape` is dense, row-major and starts at 0,
 /// with every extent but the run-time batch fixed. Constant bounds and
-/// strides let Halide's lowering simplify every bounds expression of the
-/// pipeline to numbers (it otherwise stays symbolic in the output sizes and
-/// grows with depth), and the compiled code asserts them.
+/// strides let Halide's lowering simplify every bounds expression to
+/// numbers, and the compiled code asserts them.
 template <typename Dims> void constrainDense(Dims dim, const Shape &shape) {
   int rank = int(shape.size());
   int stride = 1;
@@ -60,127 +59,345 @@ std::string funcName(const std::string &name) {
   return out;
 }
 
-/// Defines (and schedules) every kernel of `program` in order, `values`
-/// holding the inputs and parameters; results whose id is in `inlined` are
-/// computed inside their consumers. With `folder`, a kernel of constants
-/// only (a folded batch_norm's scale and shift) is folded.
-void defineKernels(const KernelProgram &program, std::vector<Tensor> &values,
-                   const Target &target, ConstantFolder *folder, const std::set<int> &inlined) {
-  for (const Kernel &k : program.kernels) {
+/// A flat float array argument (the parameters, the packed data). Only its
+/// stride is constrained: a stage reads a slice of it, and a constrained
+/// min would turn that slice's bounds query into a region that misses it.
+ImageParam flatArgument(const std::string &name) {
+  ImageParam p(Float(32), 1, name);
+  p.dim(0).set_stride(1);
+  return p;
+}
+
+/// A dense ImageParam for a tensor of `type`, its batch recorded in `t`.
+ImageParam tensorArgument(const TensorType &type, const std::string &name, Tensor &t) {
+  int rank = int(type.shape.size());
+  ImageParam param(halideType(type.dtype), rank, name);
+  t.shape = type.shape;
+  t.func = Func(param);
+  if (rank > 0 && type.shape[0] == kDynamic)
+    t.batch = param.dim(rank - 1).extent();
+  constrainDense([&](int h) { return param.dim(h); }, type.shape);
+  return param;
+}
+
+bool parameterOnly(const std::vector<const Tensor *> &operands, const Shape &shape) {
+  return !operands.empty() &&
+         std::all_of(operands.begin(), operands.end(),
+                     [](const Tensor *t) { return !t || t->parameterOnly; }) &&
+         std::none_of(shape.begin(), shape.end(), [](int64_t d) { return d == kDynamic; });
+}
+
+std::string packKey(int value) { return "k" + std::to_string(value); }
+
+/// What the two passes share: the program's facts and the Prepacker.
+class Lowerer {
+public:
+  /// With `weights`, parameters and packed data are constants of the
+  /// pipelines that read them.
+  Lowerer(const KernelProgram &program, const Target &target, const float *weights = nullptr)
+      : program(program), target(target), weights(weights) {
+    for (const KernelParam &p : program.params)
+      paramOf[p.value] = &p;
+    for (const Kernel &k : program.kernels)
+      kernelOf[k.result] = &k;
+    findInlinedKernels();
+    nameValues();
+  }
+
+  /// The name of a stored value's buffer in every pipeline, which Halide's
+  /// messages use: "in_x" for an input, "layer1_0_conv1_fused_conv2d" for
+  /// a kernel's result (with "_<id>" where two kernels share a scope).
+  const std::string &valueName(int value) const { return valueNames.at(value); }
+
+  /// The first pass: records the packed data, the parameters read through
+  /// `params`.
+  void recordPackedData(ImageParam params) {
+    std::vector<Tensor> values(program.values.size());
+    for (const KernelIO &input : program.inputs)
+      tensorArgument(program.values[input.value], valueName(input.value), values[input.value]);
+    for (const KernelParam &p : program.params)
+      values[p.value] = paramTensor(p, Func(params));
+    for (const Kernel &k : program.kernels) {
+      std::vector<const Tensor *> operands;
+      for (int id : k.operands)
+        operands.push_back(id < 0 ? nullptr : &values[id]);
+      const Shape &shape = program.values[k.result].shape;
+      KernelFuncs funcs = defineKernel(k, operands, shape, &packer);
+      if (parameterOnly(operands, shape)) {
+        values[k.result] = packer.pack(packKey(k.result), funcs.result.func, shape);
+        packedKernels.insert(k.result);
+      } else {
+        values[k.result] = funcs.result;
+      }
+    }
+  }
+
+  /// After the first pass: the order of the stages, what each reads, the
+  /// packed pieces and where the outputs come from.
+  ExecutionPlan plan() const {
+    ExecutionPlan plan;
+    std::map<int, int> slotOf;
+    auto addSlot = [&](int value) {
+      slotOf[value] = int(plan.slots.size());
+      plan.slots.push_back(value);
+      plan.slotNames.push_back(valueName(value));
+    };
+    for (const KernelIO &input : program.inputs)
+      addSlot(input.value);
+    for (const Kernel &k : program.kernels)
+      if (!packedKernels.count(k.result) && !inlined.count(k.result)) {
+        PlanStep step;
+        std::set<int> seen;
+        std::vector<int> reads;
+        collectReads(k, seen, reads);
+        for (int id : reads)
+          step.reads.push_back(slotOf.at(id));
+        addSlot(k.result);
+        step.result = slotOf.at(k.result);
+        plan.steps.push_back(step);
+      }
+    for (const Prepacker::Entry &e : packer.recorded())
+      plan.packs.push_back({e.key, e.offset, e.shape});
+    plan.packedFloats = std::max<int64_t>(packer.floats(), 1);
+    std::set<int> written;
+    for (const KernelIO &output : program.outputs) {
+      PlanOutput out;
+      auto slot = slotOf.find(output.value);
+      bool stage = slot != slotOf.end() && slot->second >= int(program.inputs.size());
+      if (stage && written.insert(output.value).second) {
+        out.source = PlanOutput::Source::Stage;
+        out.slot = slot->second;
+      } else if (slot != slotOf.end()) {
+        out.source = PlanOutput::Source::Value; // an input, or an output twice
+        out.slot = slot->second;
+      } else if (isParam(output.value)) {
+        out.source = PlanOutput::Source::Params;
+        out.offset = param(output.value).offset;
+      } else {
+        out.source = PlanOutput::Source::Packed;
+        for (const PlanPack &pack : plan.packs)
+          if (pack.key == packKey(output.value))
+            out.offset = pack.offset;
+      }
+      plan.outputs.push_back(out);
+    }
+    return plan;
+  }
+
+  bool embedded() const { return weights != nullptr; }
+
+  /// With embedded weights: the packed data, computed now.
+  void computePackedData() {
+    packedData = Buffer<float>(int(std::max<int64_t>(packer.floats(), 1)), "packed");
+    for (const Prepacker::Entry &e : packer.recorded()) {
+      std::vector<int> sizes(e.shape.rbegin(), e.shape.rend());
+      Buffer<float> slice = sizes.empty() ? Buffer<float>::make_scalar(packedData.data() + e.offset)
+                                          : Buffer<float>(packedData.data() + e.offset, sizes);
+      Func definition = e.definition;
+      definition.realize(slice, get_jit_target_from_environment());
+    }
+  }
+
+  /// The pack function filling recorded entries [first, last) (the
+  /// parameters read through `params`): one output each.
+  LoweredFunction definePack(size_t first, size_t last, const std::string &name,
+                             ImageParam params) const {
+    std::vector<Func> outputs;
+    for (size_t k = first; k < last; ++k) {
+      const Prepacker::Entry &e = packer.recorded()[k];
+      Func out(name + "_" + std::to_string(k - first));
+      auto v = axisVars(int(e.shape.size()));
+      Func definition = e.definition;
+      out(halideArgs(v)) = definition(halideArgs(v));
+      constrainDense([&](int h) { return out.output_buffer().dim(h); }, e.shape);
+      schedules::scheduleStage(out, target);
+      outputs.push_back(out);
+    }
+    return {name, Pipeline(outputs), {params}};
+  }
+
+  /// The second pass for one step: its stage pipeline, named `name`.
+  LoweredFunction defineStage(const ExecutionPlan &plan, const PlanStep &step,
+                              const std::string &name) {
+    Stage s{flatArgument("params"), flatArgument("packed"), {}, {}};
+    readPackedFrom(Func(s.packed));
+    stage = &s;
+    const Tensor &result = defineKernelIn(*kernelOf.at(plan.slots[step.result]));
+    stage = nullptr;
+    Func out = result.func;
+    constrainDense([&](int h) { return out.output_buffer().dim(h); }, result.shape);
+    LoweredFunction f{name, Pipeline(out), {}};
+    for (int slot : step.reads)
+      f.arguments.push_back(s.reads.at(plan.slots[slot]));
+    if (!embedded()) {
+      f.arguments.push_back(s.params);
+      f.arguments.push_back(s.packed);
+    }
+    return f;
+  }
+
+  /// A parameter's tensor, a slice of `flat`.
+  /// (With embedded weights, a constant Buffer of its own.)
+  Tensor paramTensor(const KernelParam &p, Func flat) const {
+    const Shape &shape = program.values[p.value].shape;
+    Tensor t = embedded() ? constantTensor(weights + p.offset, shape, "w_" + funcName(p.name))
+                          : flatSlice(flat, shape, p.offset, "p_" + funcName(p.name));
+    t.parameterOnly = true;
+    return t;
+  }
+
+  bool isParam(int value) const { return paramOf.count(value) != 0; }
+  const KernelParam &param(int value) const { return *paramOf.at(value); }
+
+private:
+  /// One stage's definitions: its arguments and the values defined so far.
+  struct Stage {
+    ImageParam params, packed;
+    std::map<int, ImageParam> reads; ///< stored tensors read
+    std::map<int, Tensor> values;
+  };
+
+  /// The stored values `k` reads, directly or through kernels inlined into
+  /// it, in the order defineKernelIn() first reaches them.
+  void collectReads(const Kernel &k, std::set<int> &seen, std::vector<int> &reads) const {
+    for (int id : k.operands) {
+      if (id < 0 || isParam(id) || packedKernels.count(id) || !seen.insert(id).second)
+        continue;
+      if (inlined.count(id))
+        collectReads(*kernelOf.at(id), seen, reads);
+      else
+        reads.push_back(id);
+    }
+  }
+
+  /// A pointwise kernel whose every reader reads each element once is
+  /// computed inside its readers (conv -> batch_norm -> relu -> padded copy).
+  void findInlinedKernels() {
+    std::set<int> outputs;
+    for (const KernelIO &output : program.outputs)
+      outputs.insert(output.value);
+    std::map<int, bool> readOnce; // value -> every use reads each element once
+    for (const Kernel &k : program.kernels)
+      for (size_t o = 0; o < k.operands.size(); ++o)
+        if (k.operands[o] >= 0) {
+          auto [it, fresh] = readOnce.emplace(k.operands[o], true);
+          it->second = it->second && readsOnce(k, o, program.values);
+        }
+    for (const Kernel &k : program.kernels)
+      if (isPointwise(k, program.values) && !outputs.count(k.result) &&
+          readOnce.count(k.result) && readOnce[k.result])
+        inlined.insert(k.result);
+  }
+
+  void nameValues() {
+    std::set<std::string> taken;
+    auto name = [&](int value, const std::string &base) {
+      std::string n = funcName(base);
+      if (!taken.insert(n).second)
+        taken.insert(n = n + "_" + std::to_string(value));
+      valueNames[value] = n;
+    };
+    for (const KernelIO &input : program.inputs)
+      name(input.value, "in_" + input.name);
+    for (const Kernel &k : program.kernels)
+      name(k.result, k.name.empty() ? k.op : k.name + "_" + k.op);
+  }
+
+  void readPackedFrom(Func packed) {
+    if (embedded())
+      packer.readFrom(packedData);
+    else
+      packer.readFrom(packed);
+  }
+
+  /// `id` as the current stage reads it.
+  const Tensor &valueIn(int id) {
+    auto found = stage->values.find(id);
+    if (found != stage->values.end())
+      return found->second;
+    Tensor t;
+    if (isParam(id)) {
+      t = paramTensor(param(id), Func(stage->params));
+    } else if (packedKernels.count(id)) {
+      t = packer.pack(packKey(id), Func(), program.values[id].shape);
+    } else if (inlined.count(id)) {
+      return defineKernelIn(*kernelOf.at(id));
+    } else {
+      // A stored kernel result gets a suffix: the stage's own Funcs are
+      // named after their kernels too.
+      std::string name = kernelOf.count(id) ? valueName(id) + "_in" : valueName(id);
+      stage->reads.emplace(id, tensorArgument(program.values[id], name, t));
+    }
+    return stage->values[id] = t;
+  }
+
+  const Tensor &defineKernelIn(const Kernel &k) {
     std::vector<const Tensor *> operands;
     for (int id : k.operands)
-      operands.push_back(id < 0 ? nullptr : &values[id]);
-    const Shape &shape = program.values[k.result].shape;
-    KernelFuncs funcs = defineKernel(k, operands, shape, folder);
-    // A kernel of constants only (a folded batch_norm's scale and shift).
-    bool constant = folder && !operands.empty() &&
-                    std::all_of(operands.begin(), operands.end(),
-                                [](const Tensor *t) { return !t || t->constant; }) &&
-                    std::none_of(shape.begin(), shape.end(),
-                                 [](int64_t d) { return d == kDynamic; });
-    if (constant) {
-      values[k.result] = folder->fold(funcName(k.name + "_" + k.op + std::to_string(k.result)),
-                                      funcs.result.func, shape);
-      continue;
-    }
+      operands.push_back(id < 0 ? nullptr : &valueIn(id));
+    KernelFuncs funcs =
+        defineKernel(k, operands, program.values[k.result].shape, &packer);
     scheduleKernel(k, funcs, target, inlined.count(k.result) != 0);
-    values[k.result] = funcs.result;
+    return stage->values[k.result] = funcs.result;
   }
-}
+
+  const KernelProgram &program;
+  const Target &target;
+  const float *weights;
+  Buffer<float> packedData;
+  Prepacker packer;
+  std::map<int, const KernelParam *> paramOf;
+  std::map<int, const Kernel *> kernelOf;
+  std::map<int, std::string> valueNames;
+  std::set<int> inlined, packedKernels;
+  Stage *stage = nullptr;
+};
 
 } // namespace
 
-std::vector<Argument> LoweredModel::arguments() const {
-  std::vector<Argument> args(inputs.begin(), inputs.end());
-  if (!embeddedWeights)
-    args.push_back(params);
-  return args;
+ExecutionPlan planModel(const KernelProgram &program, const Target &target) {
+  Lowerer lowerer(program, target);
+  lowerer.recordPackedData(flatArgument("params"));
+  return lowerer.plan();
 }
 
 LoweredModel lowerModel(const KernelProgram &program, const Target &target,
-                        const float *weights) {
+                        const std::string &symbol, const float *weights) {
   LoweredModel model;
-  std::vector<Tensor> values(program.values.size());
-
-  for (const KernelIO &input : program.inputs) {
-    const TensorType &type = program.values[input.value];
-    int rank = int(type.shape.size());
-    ImageParam param(halideType(type.dtype), rank, "in_" + funcName(input.name));
-    Tensor &t = values[input.value];
-    t.shape = type.shape;
-    t.func = Func(param);
-    if (rank > 0 && type.shape[0] == kDynamic)
-      t.batch = param.dim(rank - 1).extent();
-    constrainDense([&](int h) { return param.dim(h); }, type.shape);
-    model.inputs.push_back(param);
-  }
-
-  Func flat("params");
-  Var i("i");
-  // With embedded weights, parameter-only computations happen here, at
-  // compile time, and the object holds their results.
-  std::optional<ConstantFolder> folder;
-  if (weights) {
-    folder.emplace();
-    Buffer<float> constants(int(std::max<int64_t>(program.paramFloats, 1)), "weights");
-    std::copy(weights, weights + program.paramFloats, constants.data());
-    flat(i) = constants(i);
-    model.embeddedWeights = true;
-  } else {
-    model.params = ImageParam(Float(32), 1, "params");
-    model.params.dim(0).set_min(0);
-    flat(i) = model.params(i);
-  }
-  for (const KernelParam &p : program.params) {
-    values[p.value] = flatSlice(flat, program.values[p.value].shape, p.offset,
-                                 "p_" + funcName(p.name));
-    values[p.value].constant = static_cast<bool>(weights);
-  }
-
-  // A pointwise kernel whose every reader reads each element once is
-  // computed inside its readers (conv -> batch_norm -> relu -> padded copy).
-  std::set<int> outputs;
-  for (const KernelIO &output : program.outputs)
-    outputs.insert(output.value);
-  std::map<int, bool> readOnce; // value -> every use reads each element once
-  for (const Kernel &k : program.kernels)
-    for (size_t o = 0; o < k.operands.size(); ++o)
-      if (k.operands[o] >= 0) {
-        auto [it, fresh] = readOnce.emplace(k.operands[o], true);
-        it->second = it->second && readsOnce(k, o, program.values);
-      }
-  std::set<int> inlinedKernels;
-  for (const Kernel &k : program.kernels)
-    if (isPointwise(k, program.values) && !outputs.count(k.result) && readOnce.count(k.result) &&
-        readOnce[k.result])
-      inlinedKernels.insert(k.result);
-
-  if (folder) {
-    // Pass 1 finds what can be computed now and computes it; pass 2 defines
-    // the model reading the results (see ConstantFolder.h).
-    std::vector<Tensor> scratch = values;
-    defineKernels(program, scratch, target, &*folder, inlinedKernels);
-    folder->evaluate();
-  }
-  defineKernels(program, values, target, folder ? &*folder : nullptr, inlinedKernels);
-
-  std::set<int> kernelResults, used;
-  for (const Kernel &k : program.kernels)
-    kernelResults.insert(k.result);
-  for (const KernelIO &output : program.outputs) {
-    const Tensor &t = values[output.value];
-    Func out = t.func;
-    if (!kernelResults.count(output.value) || !used.insert(output.value).second) {
-      out = Func("out_" + funcName(output.name));
-      auto v = axisVars(t.rank());
-      out(halideArgs(v)) = t.func(halideArgs(v));
-      out.compute_root();
+  Lowerer lowerer(program, target, weights);
+  ImageParam params = flatArgument("params");
+  lowerer.recordPackedData(params);
+  model.plan = lowerer.plan();
+  model.embeddedWeights = weights != nullptr;
+  if (weights)
+    lowerer.computePackedData(); // the stages embed what they read of it
+  for (size_t s = 0; s < model.plan.steps.size(); ++s)
+    model.stages.push_back(
+        lowerer.defineStage(model.plan, model.plan.steps[s], symbol + "_s" + std::to_string(s)));
+  if (!weights)
+    for (int f = 0; f < model.plan.packFunctions(); ++f) {
+      size_t first = size_t(f) * kPiecesPerPackFunction;
+      size_t last = std::min(first + kPiecesPerPackFunction, model.plan.packs.size());
+      model.packs.push_back(
+          lowerer.definePack(first, last, symbol + "_p" + std::to_string(f), params));
     }
-    constrainDense([&](int h) { return out.output_buffer().dim(h); }, t.shape);
-    model.outputs.push_back(out);
-  }
-  model.pipeline = Pipeline(model.outputs);
   return model;
+}
+
+Module compileModel(const LoweredModel &model, const Target &target, const ProgressFn &progress) {
+  std::vector<const LoweredFunction *> all;
+  for (const LoweredFunction &f : model.stages)
+    all.push_back(&f);
+  for (const LoweredFunction &f : model.packs)
+    all.push_back(&f);
+  std::vector<Module> modules;
+  for (size_t k = 0; k < all.size(); ++k) {
+    if (progress)
+      progress(int(k + 1), int(all.size()), all[k]->name);
+    LoweredFunction f = *all[k];
+    modules.push_back(f.pipeline.compile_to_module(f.arguments, f.name, target));
+  }
+  return link_modules(all.front()->name, modules);
 }
 
 } // namespace cnnopt::codegen

@@ -1,38 +1,58 @@
-//===- Lowering.h - A kernel program as one Halide pipeline -----*- C++ -*-===//
+//===- Lowering.h - A kernel program as Halide functions --------*- C++ -*-===//
 //
-// Builds the Halide pipeline of a whole model: an ImageParam per model
-// input, one flat float ImageParam holding every parameter (or, with
-// embedded weights, a constant Buffer), and a Func per kernel, defined by
-// Algorithms.cpp and scheduled by Schedules.cpp.
+// A model becomes one Halide pipeline per stage and per packed piece of
+// data (ExecutionPlan.h says why and how they run). Every function takes
+// Halide's user context first; a stage then takes the stored tensors it
+// reads, the parameter array and the packed array (these two only with
+// run-time parameters: embedded weights are constants of the stages that
+// read them), and its output; a pack function takes the parameter array and
+// its piece of the packed array.
 //===----------------------------------------------------------------------===//
 
 #ifndef CNNOPT_CODEGEN_LOWERING_H
 #define CNNOPT_CODEGEN_LOWERING_H
 
+#include "codegen/ExecutionPlan.h"
 #include "codegen/KernelSpec.h"
 
 #include "Halide.h"
 
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace cnnopt::codegen {
 
-struct LoweredModel {
-  std::vector<Halide::ImageParam> inputs; ///< in model input order
-  Halide::ImageParam params;              ///< flat floats; unused if embedded
-  bool embeddedWeights = false;
-  std::vector<Halide::Func> outputs;      ///< in model output order
+/// One function of the compiled model: a pipeline and its arguments.
+struct LoweredFunction {
+  std::string name;
   Halide::Pipeline pipeline;
-
-  /// The pipeline's arguments: the inputs, then the parameters unless
-  /// they are embedded.
-  std::vector<Halide::Argument> arguments() const;
+  std::vector<Halide::Argument> arguments;
 };
 
-/// Lowers `program` for `target`. With `weights` (program.paramFloats
-/// floats) the parameters become constants inside the pipeline.
+struct LoweredModel {
+  ExecutionPlan plan;
+  bool embeddedWeights = false;
+  std::vector<LoweredFunction> stages; ///< plan.steps' order: `<symbol>_s<k>`
+  std::vector<LoweredFunction> packs;  ///< plan.packs' order: `<symbol>_p<k>`; none if embedded
+};
+
+/// The plan alone (the first definition pass and the program's structure,
+/// no lowering: cheap).
+ExecutionPlan planModel(const KernelProgram &program, const Halide::Target &target);
+
+/// Defines every function of `program` for `target`, named after `symbol`.
+/// With `weights` (program.paramFloats floats) the parameters and the
+/// packed data (computed now) become constants of the stages.
 LoweredModel lowerModel(const KernelProgram &program, const Halide::Target &target,
-                        const float *weights = nullptr);
+                        const std::string &symbol, const float *weights = nullptr);
+
+/// Called before each function is lowered: (n, of m, its name).
+using ProgressFn = std::function<void(int, int, const std::string &)>;
+
+/// Lowers every function of `model` into one Module.
+Halide::Module compileModel(const LoweredModel &model, const Halide::Target &target,
+                            const ProgressFn &progress = {});
 
 } // namespace cnnopt::codegen
 

@@ -1,8 +1,8 @@
 //===- ModuleEmitter.cpp - Ahead-of-time outputs of a model ---------------===//
 //
-// One Halide compile per request. A static library is written by Halide
-// beside a header of its own under a scratch prefix; only the archive is
-// kept (cnnopt writes the model's C header itself).
+// Lowers every function of the model (Lowering.h), links them into one
+// Halide Module and writes the requested artifact: one LLVM compile for the
+// whole model, with the Halide runtime inside.
 //===----------------------------------------------------------------------===//
 
 #include "codegen/ModuleEmitter.h"
@@ -14,46 +14,70 @@ namespace cnnopt::codegen {
 
 using namespace Halide;
 
+namespace {
+
+Target targetFor(const std::string &name) {
+  Target target = name == "host" ? get_host_target() : Target(name);
+  return target.with_feature(Target::UserContext);
+}
+
+OutputFileType outputType(ArtifactKind kind) {
+  switch (kind) {
+  case ArtifactKind::Object:
+    return OutputFileType::object;
+  case ArtifactKind::StaticLibrary:
+    return OutputFileType::static_library;
+  case ArtifactKind::Stmt:
+    return OutputFileType::stmt;
+  case ArtifactKind::Assembly:
+    return OutputFileType::assembly;
+  }
+  return OutputFileType::object;
+}
+
+} // namespace
+
 bool emitModule(const KernelProgram &program, const EmitRequest &request, std::string &error) {
   try {
-    Target target = request.target == "host" ? get_host_target() : Target(request.target);
-    target = target.with_feature(Target::UserContext);
-    LoweredModel lowered = lowerModel(program, target, request.weights);
-    std::vector<Argument> args = lowered.arguments();
-    const std::string &name = request.symbol;
-    switch (request.kind) {
-    case ArtifactKind::Object:
-      lowered.pipeline.compile_to({{OutputFileType::object, request.path}}, args, name, target);
-      break;
-    case ArtifactKind::Stmt:
-      lowered.pipeline.compile_to({{OutputFileType::stmt, request.path}}, args, name, target);
-      break;
-    case ArtifactKind::Assembly:
-      lowered.pipeline.compile_to({{OutputFileType::assembly, request.path}}, args, name, target);
-      break;
-    case ArtifactKind::StaticLibrary: {
-      // Halide writes the archive (member <model>.a.o) and a header of its
-      // own under a scratch folder; only the archive is kept.
-      std::filesystem::path dir = request.path + ".dir";
-      std::error_code ec;
-      std::filesystem::create_directory(dir, ec);
-      std::string prefix = (dir / program.name).string();
-      try {
-        lowered.pipeline.compile_to_static_library(prefix, args, name, target);
-      } catch (...) {
-        std::filesystem::remove_all(dir, ec);
-        throw;
-      }
-      std::filesystem::rename(prefix + ".a", request.path, ec);
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-      if (ec) {
-        error = "cannot write " + request.path + ": " + ec.message();
-        return false;
-      }
-      break;
+    Target target = targetFor(request.target);
+    LoweredModel lowered = lowerModel(program, target, request.symbol, request.weights);
+    Module module = compileModel(lowered, target, request.progress);
+    if (request.progress)
+      request.progress(0, 0, "machine code");
+    if (request.kind != ArtifactKind::StaticLibrary) {
+      module.compile({{outputType(request.kind), request.path}});
+      return true;
     }
+    // The archive's member is named after the file Halide writes
+    // (<model>.a.o): write it in a scratch folder, then move it into place.
+    std::filesystem::path dir = request.path + ".dir";
+    std::error_code ec;
+    std::filesystem::create_directory(dir, ec);
+    std::string archive = (dir / (program.name + ".a")).string();
+    try {
+      module.compile({{OutputFileType::static_library, archive}});
+    } catch (...) {
+      std::filesystem::remove_all(dir, ec);
+      throw;
     }
+    std::filesystem::rename(archive, request.path, ec);
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+    if (ec) {
+      error = "cannot write " + request.path + ": " + ec.message();
+      return false;
+    }
+    return true;
+  } catch (const Halide::Error &e) {
+    error = e.what();
+  }
+  return false;
+}
+
+bool planModel(const KernelProgram &program, const std::string &target, ExecutionPlan &plan,
+               std::string &error) {
+  try {
+    plan = planModel(program, targetFor(target));
     return true;
   } catch (const Halide::Error &e) {
     error = e.what();

@@ -1,17 +1,20 @@
 //===- ModuleEmitter.h - Ahead-of-time outputs of a model -------*- C++ -*-===//
 //
-// Compiles a kernel program's pipeline for a Halide target into an object
-// (with the Halide runtime inside), a static library, Halide's lowered
-// statement or assembly. Plain C++ interface; the Halide work is inside.
-// The pipeline takes Halide's user context as its first argument, so the
-// header's entry points can catch its errors per call.
+// Compiles a kernel program's functions (Lowering.h) for a Halide target
+// into an object (with the Halide runtime inside), a static library,
+// Halide's lowered statements or assembly. Plain C++ interface; the Halide
+// work is inside. Every function takes Halide's user context as its first
+// argument, so the header's entry points can catch its errors per call.
 //===----------------------------------------------------------------------===//
 
 #ifndef CNNOPT_CODEGEN_MODULEEMITTER_H
 #define CNNOPT_CODEGEN_MODULEEMITTER_H
 
+#include "codegen/ExecutionPlan.h"
 #include "codegen/KernelSpec.h"
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 namespace cnnopt::codegen {
@@ -24,10 +27,18 @@ struct EmitRequest {
   std::string target = "host"; ///< a Halide target string
   std::string symbol;          ///< the pipeline's name (pipelineSymbol() in HeaderWriter.h)
   const float *weights = nullptr; ///< embed these parameters (paramFloats floats)
+  /// Called as each function is lowered (n of m, its name), then with
+  /// (0, 0, "machine code") before the one LLVM compile.
+  std::function<void(int, int, const std::string &)> progress;
 };
 
 /// Writes `request.path`; false with `error` set on failure.
 bool emitModule(const KernelProgram &program, const EmitRequest &request, std::string &error);
+
+/// The execution plan of `program` for `target` (what the header needs);
+/// false with `error` on failure.
+bool planModel(const KernelProgram &program, const std::string &target, ExecutionPlan &plan,
+               std::string &error);
 
 } // namespace cnnopt::codegen
 

@@ -22,11 +22,12 @@ struct Tensor {
   Halide::Func func;
   Shape shape;        ///< static sizes, kDynamic for the run-time batch
   Halide::Expr batch; ///< the run-time batch size (undefined if static)
-  /// Known at compile time: a parameter with embedded weights, or computed
-  /// from such tensors only.
-  bool constant = false;
-  /// For a constant computed at compile time (ConstantFolder): how it is
-  /// computed, for other compile-time computations; `func` reads its buffer.
+  /// A parameter, or computed from parameters only: the Prepacker can
+  /// compute it once, before the first forward call.
+  bool parameterOnly = false;
+  /// For prepacked data (Prepacker): how it is computed from the
+  /// parameters, for other prepacked data built on it; `func` reads the
+  /// packed array.
   Halide::Func definition;
 
   int rank() const { return static_cast<int>(shape.size()); }
@@ -41,8 +42,8 @@ struct Tensor {
     return func(std::vector<Halide::Expr>(index.rbegin(), index.rend()));
   }
 
-  /// The element at `index` as a compile-time computation may read it (from
-  /// its definition rather than from a buffer filled later).
+  /// The element at `index` as prepacking may read it (from its definition
+  /// rather than from the packed array it fills).
   Halide::Expr definedAt(const std::vector<Halide::Expr> &index) const {
     Halide::Func f = definition.defined() ? definition : func;
     return f(std::vector<Halide::Expr>(index.rbegin(), index.rend()));
@@ -81,6 +82,19 @@ inline Tensor flatSlice(Halide::Func flat, const Shape &shape, int64_t offset,
     stride *= shape[a];
   }
   t.func(halideArgs(v)) = flat(index);
+  return t;
+}
+
+/// A constant tensor of static `shape`: a Buffer named `name` holding a
+/// copy of the row-major floats at `data`, for a pipeline to embed.
+inline Tensor constantTensor(const float *data, const Shape &shape, const std::string &name) {
+  std::vector<int> sizes(shape.rbegin(), shape.rend()); // innermost first
+  Halide::Buffer<float> buffer =
+      sizes.empty() ? Halide::Buffer<float>::make_scalar(name) : Halide::Buffer<float>(sizes, name);
+  std::copy(data, data + buffer.number_of_elements(), buffer.data());
+  Tensor t;
+  t.shape = shape;
+  t.func = Halide::Func(buffer);
   return t;
 }
 

@@ -66,9 +66,9 @@ def CnnFoldBatchNormPass : Pass<"cnn-fold-batch-norm", "::mlir::func::FuncOp"> {
       shift = bias - running_mean * scale         (cnn.batch_norm_shift)
 
     so the op computes `(conv(x) + conv_bias) * scale + shift`. The two new
-    ops read parameters only: code generation computes them once per call,
-    or at compile time (folding them into the weights) when the weights are
-    embedded. Training-mode batch_norm is never folded; an op that already
+    ops read parameters only: code generation folds them into the weights
+    when it packs the parameters (once per context, per plain forward call,
+    or at compile time when the weights are embedded). Training-mode batch_norm is never folded; an op that already
     has an affine, a residual or an activation is left alone.
   }];
   let dependentDialects = ["::mlir::cnn::CnnDialect"];

@@ -15,18 +15,18 @@ Accumulands accumulands(Call &c) {
   const Tensor &w = c.op(1);
   const Tensor *bias = c.optional(2), *scale = c.optional(3);
   Accumulands a{w, bias ? std::optional<Tensor>(*bias) : std::nullopt};
-  if (!scale || !c.folder || !w.constant || !scale->constant || !c.op(4).constant ||
-      (bias && !bias->constant))
+  if (!scale || !c.packer || !w.parameterOnly || !scale->parameterOnly ||
+      !c.op(4).parameterOnly || (bias && !bias->parameterOnly))
     return a;
   const Tensor &shift = c.op(4);
   auto v = axisVars(w.rank()); // the output channel is axis 0 of the weight
   Func weight(c.resultFunc("_scaled_weight").name() + "_def");
   weight(halideArgs(v)) = w.definedAt(asExprs(v)) * scale->definedAt({v[0]});
-  a.weight = c.folder->fold(c.resultFunc("_scaled_weight").name(), weight, w.shape);
+  a.weight = c.packer->pack(c.packKey("scaled_weight"), weight, w.shape);
   Var o("o");
   Func b(c.resultFunc("_folded_bias").name() + "_def");
   b(o) = (bias ? bias->definedAt({o}) : f32(0)) * scale->definedAt({o}) + shift.definedAt({o});
-  a.bias = c.folder->fold(c.resultFunc("_folded_bias").name(), b, {w.shape[0]});
+  a.bias = c.packer->pack(c.packKey("folded_bias"), b, {w.shape[0]});
   a.affineFolded = true;
   return a;
 }

@@ -9,7 +9,7 @@
 #define CNNOPT_CODEGEN_ALGORITHMS_DEFINITIONS_H
 
 #include "codegen/Algorithms.h"
-#include "codegen/ConstantFolder.h"
+#include "codegen/Prepacker.h"
 
 #include <cctype>
 #include <functional>
@@ -27,7 +27,7 @@ struct Call {
   const Kernel &kernel;
   const Operands &ops;
   const Shape &shape; ///< the result's shape
-  ConstantFolder *folder; ///< set when the weights are embedded
+  Prepacker *packer; ///< computes parameter-only data once (null: per call)
   KernelFuncs out;
 
   const Tensor &op(size_t k) const { return *ops[k]; }
@@ -50,13 +50,18 @@ struct Call {
     return f;
   }
 
-  /// `definition` (of static `shape`) computed once: at compile time when
-  /// it reads constant tensors only and the weights are embedded, else once
-  /// per call as the stage "packed_<role>".
+  /// The Prepacker's key of this kernel's parameter-only data `role`.
+  std::string packKey(const std::string &role) const {
+    return "k" + std::to_string(kernel.result) + "_" + role;
+  }
+
+  /// `definition` (of static `shape`) computed once, by the Prepacker, when
+  /// it reads parameters only; otherwise once per call as the stage
+  /// "packed_<role>".
   Tensor prepack(const std::string &role, Func definition, const Shape &shape,
-                 bool constantInputs) {
-    if (folder && constantInputs)
-      return folder->fold(resultFunc("_" + role).name(), definition, shape);
+                 bool parameterOnlyInputs) {
+    if (packer && parameterOnlyInputs)
+      return packer->pack(packKey(role), definition, shape);
     out.stages["packed_" + role] = definition;
     Tensor t;
     t.func = definition;

@@ -87,7 +87,7 @@ KernelFuncs winogradConv2d(Call &c, int m) {
   weightDef(o, ci, a, b) = applyRow(tf.g, b, [&](int jj) { return weightRows(o, ci, jj, a); });
   int t = m + 2;
   Tensor u = c.prepack("winograd_weight", weightDef, {t, t, inChannels, outChannels},
-                       w.constant);
+                       w.parameterOnly);
 
   // Tiles are numbered row-major, k = tile_y * tilesX + tile_x, so that
   // the GEMM's vector axis runs over every tile of the map at once.

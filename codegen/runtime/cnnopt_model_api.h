@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef HALIDE_HALIDERUNTIME_H
@@ -40,6 +41,14 @@ typedef struct halide_buffer_t {
   halide_dimension_t *dim;
   void *padding;
 } halide_buffer_t;
+#endif
+
+/* A type code as halide_type_t holds it: an enum in Halide's own header
+ * (the JIT runner includes it), a byte in the ABI copy above. */
+#ifdef HALIDE_HALIDERUNTIME_H
+#define CNNOPT_TYPE_CODE(code) ((halide_type_code_t)(code))
+#else
+#define CNNOPT_TYPE_CODE(code) (code)
 #endif
 
 /* The largest tensor rank. */
@@ -155,7 +164,7 @@ static inline int cnnopt_api_wrap(halide_buffer_t *buffer, halide_dimension_t *d
   int a;
   memset(buffer, 0, sizeof(*buffer));
   buffer->host = (uint8_t *)(uintptr_t)data; /* Halide reads inputs only */
-  buffer->type.code = info->is_int ? 0 : 2;
+  buffer->type.code = CNNOPT_TYPE_CODE(info->is_int ? 0 : 2);
   buffer->type.bits = 32;
   buffer->type.lanes = 1;
   buffer->dimensions = info->rank;
@@ -189,7 +198,7 @@ static inline void cnnopt_api_wrap_params(halide_buffer_t *buffer, halide_dimens
                                           const float *params, int64_t floats) {
   memset(buffer, 0, sizeof(*buffer));
   buffer->host = (uint8_t *)(uintptr_t)params;
-  buffer->type.code = 2;
+  buffer->type.code = CNNOPT_TYPE_CODE(2);
   buffer->type.bits = 32;
   buffer->type.lanes = 1;
   buffer->dimensions = 1;
@@ -334,6 +343,7 @@ extern "C" {
 #endif
 typedef void (*halide_error_handler_t)(void *, const char *);
 extern halide_error_handler_t halide_set_error_handler(halide_error_handler_t handler);
+extern int halide_set_num_threads(int n);
 #ifdef __cplusplus
 }
 #endif
@@ -395,6 +405,206 @@ static inline int cnnopt_api_end_call(int status, const cnnopt_call *call, char 
   if (status == -11 || status == -5 || status == -6)
     return CNNOPT_ERROR_MEMORY;
   return CNNOPT_ERROR_RUNTIME;
+}
+
+/*===- Running a compiled model: its execution plan -----------------------===*
+ *
+ * A model compiles into one function per stored tensor (a stage) and one
+ * per piece of packed data (codegen/ExecutionPlan.h). The plan lists them;
+ * these functions run it: the stored tensors between stages are allocated
+ * here, each freed after the last stage that reads it.
+ *===----------------------------------------------------------------------===*/
+
+/* A compiled function's argv entry point (Halide's `<name>_argv`):
+ * args[0] points at the user context, then one halide_buffer_t * per
+ * buffer argument, the output last. */
+typedef int (*cnnopt_argv_fn)(void **args);
+
+/* One stage: the slot it writes and the slots it reads
+ * (plan->reads[first_read .. first_read + n_reads)). */
+typedef struct cnnopt_plan_step {
+  cnnopt_argv_fn run;
+  int result;
+  int first_read;
+  int n_reads;
+} cnnopt_plan_step;
+
+/* One piece of the packed array. */
+typedef struct cnnopt_plan_piece {
+  int64_t offset;
+  cnnopt_tensor_info shape;
+} cnnopt_plan_piece;
+
+/* One pack function: it fills pieces [first_piece, first_piece + n_pieces). */
+typedef struct cnnopt_plan_pack {
+  cnnopt_argv_fn run;
+  int first_piece;
+  int n_pieces;
+} cnnopt_plan_pack;
+
+/* Where an output comes from: written by a stage into the caller's buffer,
+ * or copied from another slot, from the parameters or from packed data. */
+enum { CNNOPT_FROM_STAGE = 0, CNNOPT_FROM_SLOT = 1, CNNOPT_FROM_PARAMS = 2,
+       CNNOPT_FROM_PACKED = 3 };
+typedef struct cnnopt_plan_output {
+  int source;
+  int slot;
+  int64_t offset;
+} cnnopt_plan_output;
+
+typedef struct cnnopt_plan {
+  int n_slots;                     /* stored tensors: the inputs first */
+  const cnnopt_tensor_info *slots; /* their shapes (-1: the batch) */
+  const int *last_reader;          /* the step after which a slot's memory can go, -1 never */
+  int n_steps;
+  const cnnopt_plan_step *steps;
+  const int *reads;
+  int n_packs;
+  const cnnopt_plan_pack *packs;
+  const cnnopt_plan_piece *pieces;
+  int n_inputs, n_outputs;
+  const cnnopt_plan_output *outputs;
+  int with_arrays; /* the stages take the parameter and packed arrays */
+} cnnopt_plan;
+
+#define CNNOPT_HALIDE_OUT_OF_MEMORY (-11)        /* halide_error_code_out_of_memory */
+#define CNNOPT_HALIDE_ALLOCATION_TOO_LARGE (-5)  /* halide_error_code_buffer_allocation_too_large */
+
+/* The elements of a dense buffer made by cnnopt_api_wrap. */
+static inline int64_t cnnopt_api_elements(const halide_buffer_t *b) {
+  int64_t n = 1;
+  int d;
+  for (d = 0; d < b->dimensions; ++d)
+    n *= b->dim[d].extent;
+  return n;
+}
+
+/* The most pieces one pack function fills (ExecutionPlan.h). */
+#define CNNOPT_MAX_PIECES 32
+
+/* Fills the packed array (plan->packs) from the parameters. */
+static inline int cnnopt_api_run_packs(const cnnopt_plan *plan, void *user_context,
+                                       halide_buffer_t *params, float *packed, char *message,
+                                       size_t size) {
+  halide_buffer_t pieces[CNNOPT_MAX_PIECES];
+  halide_dimension_t dims[CNNOPT_MAX_PIECES][CNNOPT_MAX_RANK];
+  void *args[CNNOPT_MAX_PIECES + 2];
+  int f, k, status;
+  for (f = 0; f < plan->n_packs; ++f) {
+    const cnnopt_plan_pack *pack = &plan->packs[f];
+    args[0] = &user_context;
+    args[1] = params;
+    for (k = 0; k < pack->n_pieces && k < CNNOPT_MAX_PIECES; ++k) {
+      const cnnopt_plan_piece *piece = &plan->pieces[pack->first_piece + k];
+      if (cnnopt_api_wrap(&pieces[k], dims[k], &piece->shape, 1, packed + piece->offset,
+                          message, size))
+        return CNNOPT_HALIDE_OUT_OF_MEMORY;
+      args[2 + k] = &pieces[k];
+    }
+    status = pack->run(args);
+    if (status)
+      return status;
+  }
+  return 0;
+}
+
+/* Runs every stage: `inputs` and `outputs` in the model's order, already
+ * checked; `params` and `packed` when plan->with_arrays. Returns 0 or the
+ * failing stage's Halide error code (message from Halide's handler), or,
+ * with `message`, CNNOPT_HALIDE_OUT_OF_MEMORY when a tensor between stages
+ * cannot be allocated and CNNOPT_HALIDE_ALLOCATION_TOO_LARGE when it would
+ * exceed 2^31-1 bytes, as Halide refuses its own allocations. */
+static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_context, int batch,
+                                      halide_buffer_t *const *inputs, halide_buffer_t *params,
+                                      halide_buffer_t *packed, halide_buffer_t *const *outputs,
+                                      char *message, size_t size) {
+  int n = plan->n_slots > 0 ? plan->n_slots : 1, most_reads = 0;
+  int k, s, status = 0;
+  halide_buffer_t *own = (halide_buffer_t *)calloc((size_t)n, sizeof(halide_buffer_t));
+  halide_dimension_t *dims =
+      (halide_dimension_t *)calloc((size_t)n * CNNOPT_MAX_RANK, sizeof(halide_dimension_t));
+  halide_buffer_t **slot = (halide_buffer_t **)calloc((size_t)n, sizeof(halide_buffer_t *));
+  void **memory = (void **)calloc((size_t)n, sizeof(void *));
+  void **args;
+  for (s = 0; s < plan->n_steps; ++s)
+    if (plan->steps[s].n_reads > most_reads)
+      most_reads = plan->steps[s].n_reads;
+  args = (void **)calloc((size_t)most_reads + 4, sizeof(void *));
+  if (!own || !dims || !slot || !memory || !args) {
+    snprintf(message, size, "out of memory for the model's tensor table");
+    status = CNNOPT_HALIDE_OUT_OF_MEMORY;
+    goto done;
+  }
+  for (k = 0; k < plan->n_inputs; ++k)
+    slot[k] = inputs[k];
+  for (k = 0; k < plan->n_outputs; ++k)
+    if (plan->outputs[k].source == CNNOPT_FROM_STAGE)
+      slot[plan->outputs[k].slot] = outputs[k];
+  for (s = 0; s < plan->n_steps && !status; ++s) {
+    const cnnopt_plan_step *step = &plan->steps[s];
+    int a = 0, r = step->result;
+    if (!slot[r]) {
+      /* A tensor between stages: 64-byte aligned, as Halide allocates. */
+      size_t bytes;
+      if (cnnopt_api_wrap(&own[r], &dims[r * CNNOPT_MAX_RANK], &plan->slots[r], batch, NULL,
+                          message, size)) {
+        status = CNNOPT_HALIDE_OUT_OF_MEMORY;
+        break;
+      }
+      bytes = (size_t)cnnopt_api_elements(&own[r]) * 4;
+      if (bytes > (size_t)CNNOPT_MAX_ELEMENTS) {
+        /* Halide's own limit: the stages index without large_buffers. */
+        snprintf(message, size,
+                 "Total allocation for buffer %s is %zu, which exceeds the maximum size of %lld",
+                 plan->slots[r].name, bytes, (long long)CNNOPT_MAX_ELEMENTS);
+        status = CNNOPT_HALIDE_ALLOCATION_TOO_LARGE;
+        break;
+      }
+      memory[r] = malloc(bytes + 64);
+      if (!memory[r]) {
+        snprintf(message, size, "out of memory for '%s' (%zu bytes)", plan->slots[r].name,
+                 bytes);
+        status = CNNOPT_HALIDE_OUT_OF_MEMORY;
+        break;
+      }
+      own[r].host = (uint8_t *)(((uintptr_t)memory[r] + 63) & ~(uintptr_t)63);
+      slot[r] = &own[r];
+    }
+    args[a++] = &user_context;
+    for (k = 0; k < step->n_reads; ++k)
+      args[a++] = slot[plan->reads[step->first_read + k]];
+    if (plan->with_arrays) {
+      args[a++] = params;
+      args[a++] = packed;
+    }
+    args[a++] = slot[r];
+    status = step->run(args);
+    for (k = 0; k < plan->n_slots; ++k)
+      if (plan->last_reader[k] == s && memory[k]) {
+        free(memory[k]);
+        memory[k] = NULL;
+      }
+  }
+  for (k = 0; k < plan->n_outputs && !status; ++k) {
+    const cnnopt_plan_output *out = &plan->outputs[k];
+    size_t bytes = (size_t)cnnopt_api_elements(outputs[k]) * 4;
+    if (out->source == CNNOPT_FROM_SLOT)
+      memcpy(outputs[k]->host, slot[out->slot]->host, bytes);
+    else if (out->source == CNNOPT_FROM_PARAMS)
+      memcpy(outputs[k]->host, (const float *)params->host + out->offset, bytes);
+    else if (out->source == CNNOPT_FROM_PACKED)
+      memcpy(outputs[k]->host, (const float *)packed->host + out->offset, bytes);
+  }
+done:
+  if (memory)
+    for (k = 0; k < plan->n_slots; ++k)
+      free(memory[k]);
+  free(own);
+  free(dims);
+  free(slot);
+  free(memory);
+  free(args);
+  return status;
 }
 
 #endif /* CNNOPT_MODEL_API_H */

@@ -2,7 +2,7 @@
 //
 //   cnnopt-run MODEL.cnn [--model NAME] [--weights W.safetensors]
 //              --input NAME=FILE.npy ... [--output NAME=FILE.npy ...]
-//              [--bench N] [--seed S] [--input-shape x=3,64,64]
+//              [--bench N] [--threads T] [--seed S] [--input-shape x=3,64,64]
 //              [-O0|-O2] [--conv-algorithm [SCOPE=]ALG ...]
 //
 // `--input x=a.npy,b.npy --output y=ya.npy,yb.npy` runs the model once per
@@ -11,7 +11,10 @@
 // Compiles the model through the same pipeline and lowering as `cnnopt -o` (JIT for the
 // host), loads the weights by state_dict name (or PyTorch's default
 // initialisers), checks every input against the model's signature, runs
-// and writes the outputs. `--bench N` prints the median latency of N runs.
+// and writes the outputs. The parameters are packed once (folded batch
+// norms, transformed weights), as a C program's M_context_create does.
+// `--bench N` prints the median latency of N runs; `--threads T` sets the
+// threads the generated code runs on (default: one per core).
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CnnToKernelSpecs.h"
@@ -202,6 +205,13 @@ double median(std::vector<double> v) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   mlir::registerPassManagerCLOptions(); // --mlir-print-ir-after-all
+  // LLVM's libraries register an undocumented --threads of their own;
+  // it moves aside so that --threads is the generated code's thread count.
+  if (cl::Option *foreign = cl::getRegisteredOptions().lookup("threads"))
+    foreign->setArgStr("llvm-threads");
+  static cl::opt<unsigned> threads(
+      "threads", cl::desc("Threads the generated code runs on (default 0: one per core)"),
+      cl::value_desc("T"), cl::init(0), cl::cat(category));
   cl::HideUnrelatedOptions({&category, &cnnopt::tools::optimizationCategory()});
   cl::ParseCommandLineOptions(argc, argv, "cnnopt-run: run a model on .npy inputs\n");
 
@@ -257,13 +267,16 @@ int main(int argc, char **argv) {
     if (!readInputs(*program, inputRuns[r], inputTensors[r]))
       return 1;
 
+  cnnopt::codegen::setJitThreads(int(threads));
   std::unique_ptr<cnnopt::codegen::JitModel> jit =
       cnnopt::codegen::JitModel::compile(*program, target, message);
   if (!jit)
     return cnnopt::tools::fail(kTool, "code generation failed: " + message);
+  if (!jit->setParams(params, message))
+    return cnnopt::tools::fail(kTool, "packing the parameters failed: " + message);
   std::vector<HostTensor> results;
   for (size_t r = 0; r < inputRuns.size(); ++r) {
-    if (!jit->run(inputTensors[r], params, results, message))
+    if (!jit->run(inputTensors[r], results, message))
       return cnnopt::tools::fail(kTool, "run failed: " + message);
     for (size_t k = 0; k < program->outputs.size(); ++k) {
       const std::string &name = program->outputs[k].name;
@@ -284,7 +297,7 @@ int main(int argc, char **argv) {
     std::vector<double> times;
     for (unsigned r = 0; r < benchRuns; ++r) {
       auto start = std::chrono::steady_clock::now();
-      if (!jit->run(inputTensors.front(), params, results, message))
+      if (!jit->run(inputTensors.front(), results, message))
         return cnnopt::tools::fail(kTool, "run failed: " + message);
       times.push_back(std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - start).count());

@@ -38,11 +38,17 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Signals.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
 
 
 namespace cl = llvm::cl;
@@ -138,6 +144,26 @@ bool writeFile(const std::string &file, const std::string &text, std::string &er
   return !ec;
 }
 
+/// Progress of a long compile on a terminal: "lowering 12 of 87 (name)",
+/// rewritten in place, once the compile has run for two seconds; nothing
+/// when stderr is a file or a pipe.
+std::function<void(int, int, const std::string &)> progressReporter() {
+  if (!llvm::sys::Process::StandardErrIsDisplayed())
+    return {};
+  auto start = std::chrono::steady_clock::now();
+  auto shown = std::make_shared<bool>(false);
+  return [start, shown](int n, int of, const std::string &name) {
+    if (std::chrono::steady_clock::now() - start < std::chrono::seconds(2))
+      return;
+    *shown = true;
+    if (of > 0)
+      llvm::errs() << llvm::format("\r\033[Kcnnopt: lowering %d of %d (%s)", n, of,
+                                   name.c_str());
+    else
+      llvm::errs() << "\r\033[Kcnnopt: generating " << name << "\n";
+  };
+}
+
 /// -o / --emit: the object or library with its header, or one text artifact.
 /// Every file is written under a scratch name and renamed into place once
 /// all are complete (OutputFiles), so an error or an interrupt never leaves
@@ -172,6 +198,10 @@ int generateCode(mlir::func::FuncOp func) {
                                                   : headerPathFor(object)).str();
   headerOptions.embeddedWeights = !weightsFile.empty();
   const float *embedded = weightsFile.empty() ? nullptr : weights.data();
+  cnnopt::codegen::ExecutionPlan plan;
+  if (!cnnopt::codegen::planModel(*program, target, plan, error))
+    return cnnopt::tools::fail("cnnopt", "code generation failed: " + error);
+  headerOptions.plan = &plan;
   headerOptions.pipelineSymbol =
       cnnopt::codegen::pipelineSymbol(*program, headerOptions, target, embedded);
   std::string header = cnnopt::codegen::writeHeader(*program, headerOptions);
@@ -209,6 +239,7 @@ int generateCode(mlir::func::FuncOp func) {
   request.symbol = headerOptions.pipelineSymbol;
   request.weights = embedded;
   request.path = scratch;
+  request.progress = progressReporter();
   // A text artifact for stdout goes through a uniquely named temporary
   // file, removed on return and on interrupts.
   llvm::SmallString<128> printed;
