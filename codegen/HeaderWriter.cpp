@@ -323,9 +323,10 @@ private:
       os << "  halide_buffer_t cnnopt_packed;\n  halide_dimension_t cnnopt_packed_dim;\n"
          << "  float *cnnopt_packed_data;\n";
     auto check = [&](const char *table, size_t k, const std::string &name) {
-      os << "  if (cnnopt_api_check(" << name << ", &" << m << "_" << table << "[" << k
-         << "], &cnnopt_batch, " << m << "_error, sizeof(" << m << "_error)))\n"
-         << "    return CNNOPT_ERROR_SHAPE;\n";
+      os << "  if ((cnnopt_status = cnnopt_api_check(" << name << ", &" << m << "_" << table << "["
+         << k << "], &cnnopt_batch, " << m << "_error,\n"
+         << "                                       sizeof(" << m << "_error))) != CNNOPT_OK)\n"
+         << "    return cnnopt_status;\n";
     };
     for (size_t k = 0; k < p.inputs.size(); ++k)
       check("inputs", k, ident(p.inputs[k].name));
@@ -348,9 +349,9 @@ private:
          << "                                      cnnopt_outputs, " << message << ");\n";
     } else {
       // Without a context the parameters are packed on every call.
-      os << "  if (cnnopt_api_check_params(params, " << m << "_PARAM_FLOATS, " << m
-         << "_error, sizeof(" << m << "_error)))\n"
-         << "    return CNNOPT_ERROR_SHAPE;\n"
+      os << "  if ((cnnopt_status = cnnopt_api_check_params(params, " << m << "_PARAM_FLOATS, " << m
+         << "_error, sizeof(" << m << "_error))) != CNNOPT_OK)\n"
+         << "    return cnnopt_status;\n"
          << "  cnnopt_packed_data = (float *)malloc(" << m << "_PACKED_FLOATS * sizeof(float));\n"
          << "  if (!cnnopt_packed_data) {\n    snprintf(" << m << "_error, sizeof(" << m
          << "_error), \"out of memory for the packed parameters\");\n"

@@ -12,7 +12,7 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
+#include <deque>
 
 namespace cnnopt::codegen {
 
@@ -44,7 +44,9 @@ struct CallContext : JITUserContext {
 cnnopt_argv_fn jitCompile(const LoweredFunction &f, const Target &target,
                           std::vector<Internal::JITModule> &keep) {
   LoweredFunction copy = f;
-  Module module = copy.pipeline.compile_to_module(copy.arguments, copy.name, target);
+  Module module = copy.pipeline.compile_to_module(copy.arguments, copy.name,
+                                                  functionTarget(target),
+                                                  LinkageType::ExternalPlusArgv);
   keep.emplace_back(module, module.get_function_by_name(copy.name));
   return reinterpret_cast<cnnopt_argv_fn>(keep.back().argv_function());
 }
@@ -55,9 +57,10 @@ Buffer<> floatArray(std::vector<float> &data) {
   return Buffer<float>(data.data(), int(data.size()));
 }
 
+/// `name` must outlive the result.
 cnnopt_tensor_info tensorInfo(const std::string &name, const Shape &shape, bool isInt) {
   cnnopt_tensor_info info{};
-  info.name = strdup(name.c_str()); // lives as long as the process: few, small
+  info.name = name.c_str();
   info.rank = int(shape.size());
   for (size_t a = 0; a < shape.size() && a < CNNOPT_MAX_RANK; ++a)
     info.shape[a] = shape[a];
@@ -78,6 +81,7 @@ struct JitModel::Impl {
   std::vector<cnnopt_plan_pack> packs;
   std::vector<cnnopt_plan_piece> pieces;
   std::vector<cnnopt_plan_output> outputs;
+  std::deque<std::string> names; ///< what the tensor infos point at
   cnnopt_plan table{};
   std::vector<float> params, packed;
 
@@ -92,7 +96,8 @@ void JitModel::Impl::buildTable(const std::vector<cnnopt_argv_fn> &stageFns,
                                 const std::vector<cnnopt_argv_fn> &packFns) {
   for (size_t k = 0; k < plan.slots.size(); ++k) {
     const TensorType &t = program.values[plan.slots[k]];
-    slots.push_back(tensorInfo(plan.slotNames[k], t.shape, t.dtype != DType::F32));
+    slots.push_back(tensorInfo(names.emplace_back(plan.slotNames[k]), t.shape,
+                               t.dtype != DType::F32));
     lastReader.push_back(plan.lastReader(int(k)));
   }
   for (size_t k = 0; k < plan.steps.size(); ++k) {
@@ -101,7 +106,7 @@ void JitModel::Impl::buildTable(const std::vector<cnnopt_argv_fn> &stageFns,
     reads.insert(reads.end(), step.reads.begin(), step.reads.end());
   }
   for (const PlanPack &piece : plan.packs)
-    pieces.push_back({piece.offset, tensorInfo(piece.key, piece.shape, false)});
+    pieces.push_back({piece.offset, tensorInfo(names.emplace_back(piece.key), piece.shape, false)});
   for (int f = 0; f < plan.packFunctions(); ++f) {
     int first = f * kPiecesPerPackFunction;
     packs.push_back({packFns[size_t(f)], first,

@@ -132,6 +132,27 @@ public:
     }
   }
 
+  /// Between the passes: defines every stage once, only to learn which
+  /// packed pieces the stages (and the outputs) read, and drops the rest.
+  void dropUnreadPieces() {
+    discovering = true;
+    std::set<std::string> read;
+    for (const Kernel &k : program.kernels)
+      if (!packedKernels.count(k.result) && !inlined.count(k.result)) {
+        Stage s{flatArgument("params"), flatArgument("packed"), {}, {}};
+        readPackedFrom(Func(s.packed));
+        stage = &s;
+        for (const std::string &key : Prepacker::keysReadBy(defineKernelIn(k).func))
+          read.insert(key);
+        stage = nullptr;
+      }
+    for (const KernelIO &output : program.outputs)
+      if (packedKernels.count(output.value))
+        read.insert(packKey(output.value));
+    packer.keepOnly(read);
+    discovering = false;
+  }
+
   /// After the first pass: the order of the stages, what each reads, the
   /// packed pieces and where the outputs come from.
   ExecutionPlan plan() const {
@@ -198,6 +219,21 @@ public:
     }
   }
 
+  /// A packed piece is computed once per context: vectorised along its
+  /// innermost axis, spread over the cores only when it is large (each
+  /// parallel loop is a closure of its own: compile time).
+  void schedulePiece(Func out, const Shape &shape) const {
+    std::vector<Var> axes = out.args();
+    int64_t size = 1;
+    for (int64_t d : shape)
+      size *= d;
+    int width = schedules::vectorWidth(target);
+    if (!axes.empty() && shape.back() >= width)
+      out.vectorize(axes.front(), width, TailStrategy::GuardWithIf);
+    if (axes.size() > 1 && size >= (1 << 16))
+      out.parallel(axes.back());
+  }
+
   /// The pack function filling recorded entries [first, last) (the
   /// parameters read through `params`): one output each.
   LoweredFunction definePack(size_t first, size_t last, const std::string &name,
@@ -210,7 +246,7 @@ public:
       Func definition = e.definition;
       out(halideArgs(v)) = definition(halideArgs(v));
       constrainDense([&](int h) { return out.output_buffer().dim(h); }, e.shape);
-      schedules::scheduleStage(out, target);
+      schedulePiece(out, e.shape);
       outputs.push_back(out);
     }
     return {name, Pipeline(outputs), {params}};
@@ -304,7 +340,7 @@ private:
   }
 
   void readPackedFrom(Func packed) {
-    if (embedded())
+    if (embedded() && !discovering)
       packer.readFrom(packedData);
     else
       packer.readFrom(packed);
@@ -351,6 +387,7 @@ private:
   std::map<int, std::string> valueNames;
   std::set<int> inlined, packedKernels;
   Stage *stage = nullptr;
+  bool discovering = false;
 };
 
 } // namespace
@@ -358,6 +395,7 @@ private:
 ExecutionPlan planModel(const KernelProgram &program, const Target &target) {
   Lowerer lowerer(program, target);
   lowerer.recordPackedData(flatArgument("params"));
+  lowerer.dropUnreadPieces();
   return lowerer.plan();
 }
 
@@ -365,8 +403,11 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
                         const std::string &symbol, const float *weights) {
   LoweredModel model;
   Lowerer lowerer(program, target, weights);
-  ImageParam params = flatArgument("params");
+  // Named apart from the stages' "params": a stage that read the first
+  // pass's definitions would fail to compile instead of matching by name.
+  ImageParam params = flatArgument("pack_params");
   lowerer.recordPackedData(params);
+  lowerer.dropUnreadPieces();
   model.plan = lowerer.plan();
   model.embeddedWeights = weights != nullptr;
   if (weights)
@@ -384,6 +425,10 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
   return model;
 }
 
+Target functionTarget(const Target &target) {
+  return target.has_gpu_feature() ? target : target.with_feature(Target::NoAsserts);
+}
+
 Module compileModel(const LoweredModel &model, const Target &target, const ProgressFn &progress) {
   std::vector<const LoweredFunction *> all;
   for (const LoweredFunction &f : model.stages)
@@ -395,7 +440,9 @@ Module compileModel(const LoweredModel &model, const Target &target, const Progr
     if (progress)
       progress(int(k + 1), int(all.size()), all[k]->name);
     LoweredFunction f = *all[k];
-    modules.push_back(f.pipeline.compile_to_module(f.arguments, f.name, target));
+    // An argv entry point (what the plan calls), no argument metadata.
+    modules.push_back(f.pipeline.compile_to_module(f.arguments, f.name, functionTarget(target),
+                                                   LinkageType::ExternalPlusArgv));
   }
   return link_modules(all.front()->name, modules);
 }

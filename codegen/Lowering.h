@@ -47,6 +47,16 @@ ExecutionPlan planModel(const KernelProgram &program, const Halide::Target &targ
 LoweredModel lowerModel(const KernelProgram &program, const Halide::Target &target,
                         const std::string &symbol, const float *weights = nullptr);
 
+/// The target the model's functions compile for: `target` without Halide's
+/// run-time checks on CPUs. The functions are internal: the header checks
+/// every caller buffer and the plan's runner makes the others, so the
+/// checks (about half of the generated code and of LLVM's time) would only
+/// repeat them. The runner also keeps every tensor a quarter of Halide's
+/// 2^31-byte limit, leaving room for a stage's scratch (padding, Winograd
+/// tiles), whose size checks go with the rest. GPU targets keep their
+/// checks: device errors come back through them.
+Halide::Target functionTarget(const Halide::Target &target);
+
 /// Called before each function is lowered: (n, of m, its name).
 using ProgressFn = std::function<void(int, int, const std::string &)>;
 

@@ -22,6 +22,7 @@
 #include "codegen/Tensor.h"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,15 @@ public:
   /// embedded Buffer to several extern stages).
   void readFrom(Halide::Buffer<float> packed);
 
+  /// The keys of the packed slices `result` reads, directly or not.
+  static std::vector<std::string> keysReadBy(Halide::Func result);
+
+  /// Keeps only the entries of `keys` (the others, such as a batch norm's
+  /// scale once it is folded into the weights, are only read by other
+  /// definitions), renumbering the offsets; the second pass then starts
+  /// again.
+  void keepOnly(const std::set<std::string> &keys);
+
   /// The packed array's length in floats (0 when nothing is packed).
   int64_t floats() const { return total; }
 
@@ -60,6 +70,7 @@ private:
   bool secondPass = false;
   std::vector<Entry> entries;
   std::map<std::string, size_t> byKey;
+  std::map<std::string, Halide::Func> unread; ///< dropped by keepOnly()
   int64_t total = 0;
   Halide::Func source;
   Halide::Buffer<float> constants;

@@ -234,6 +234,13 @@ static inline int cnnopt_api_check_buffer(const halide_buffer_t *buffer, const c
              got);
     return CNNOPT_ERROR_SHAPE;
   }
+  if (buffer->flags & 2) { /* halide_buffer_flag_device_dirty */
+    snprintf(message, size,
+             "'%s' is dirty on a device (halide_buffer_flag_device_dirty): this model runs on "
+             "the host; copy the buffer back first",
+             name);
+    return CNNOPT_ERROR_RUNTIME;
+  }
   if (buffer->dimensions < 0 || buffer->dimensions > CNNOPT_MAX_RANK ||
       (buffer->dimensions > 0 && !buffer->dim)) {
     snprintf(message, size, "'%s' has %d dimensions%s; the model's tensors have at most %d",
@@ -286,8 +293,9 @@ static inline int cnnopt_api_check(const halide_buffer_t *buffer, const cnnopt_t
   char want[96], got[96];
   int64_t shape[CNNOPT_MAX_RANK] = {0, 0, 0, 0, 0};
   int a, fits, batched = info->rank > 0 && info->shape[0] < 0;
-  if (cnnopt_api_check_buffer(buffer, info->name, info->is_int, message, size))
-    return CNNOPT_ERROR_SHAPE;
+  int code = cnnopt_api_check_buffer(buffer, info->name, info->is_int, message, size);
+  if (code)
+    return code;
   for (a = 0; a < buffer->dimensions; ++a)
     shape[a] = buffer->dim[buffer->dimensions - 1 - a].extent;
   cnnopt_api_format_shape(want, sizeof(want), info->rank, info->shape, 1);
@@ -316,8 +324,9 @@ static inline int cnnopt_api_check(const halide_buffer_t *buffer, const cnnopt_t
  * `floats` elements. */
 static inline int cnnopt_api_check_params(const halide_buffer_t *buffer, int64_t floats,
                                           char *message, size_t size) {
-  if (cnnopt_api_check_buffer(buffer, "params", 0, message, size))
-    return CNNOPT_ERROR_SHAPE;
+  int code = cnnopt_api_check_buffer(buffer, "params", 0, message, size);
+  if (code)
+    return code;
   if (buffer->dimensions != 1 || buffer->dim[0].extent < floats) {
     snprintf(message, size, "'params' must be a 1-D float32 buffer of %lld elements",
              (long long)floats);
@@ -513,7 +522,7 @@ static inline int cnnopt_api_run_packs(const cnnopt_plan *plan, void *user_conte
  * failing stage's Halide error code (message from Halide's handler), or,
  * with `message`, CNNOPT_HALIDE_OUT_OF_MEMORY when a tensor between stages
  * cannot be allocated and CNNOPT_HALIDE_ALLOCATION_TOO_LARGE when it would
- * exceed 2^31-1 bytes, as Halide refuses its own allocations. */
+ * exceed a quarter of Halide's 2^31-byte limit. */
 static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_context, int batch,
                                       halide_buffer_t *const *inputs, halide_buffer_t *params,
                                       halide_buffer_t *packed, halide_buffer_t *const *outputs,
@@ -552,10 +561,13 @@ static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_contex
         break;
       }
       bytes = (size_t)cnnopt_api_elements(&own[r]) * 4;
-      if (bytes > (size_t)CNNOPT_MAX_ELEMENTS) {
-        /* Halide's own limit: the stages index without large_buffers. */
+      if (bytes > (size_t)CNNOPT_MAX_ELEMENTS / 4) {
+        /* A quarter of Halide's limit (its buffers stay under 2^31 bytes):
+         * a stage's scratch, whose own checks are compiled out, can be
+         * up to 4x the tensors it reads and writes. */
         snprintf(message, size,
-                 "Total allocation for buffer %s is %zu, which exceeds the maximum size of %lld",
+                 "'%s' would take %zu bytes; with its stages' scratch (up to 4x) that exceeds "
+                 "Halide's limit of %lld bytes per buffer: use a smaller batch",
                  plan->slots[r].name, bytes, (long long)CNNOPT_MAX_ELEMENTS);
         status = CNNOPT_HALIDE_ALLOCATION_TOO_LARGE;
         break;
