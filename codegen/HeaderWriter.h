@@ -23,16 +23,18 @@ struct HeaderOptions {
   std::string sourceFile;       ///< the .cnn file, for the banner
   std::string headerFile;       ///< this header's file name, for the banner
   std::string objectFile;       ///< what to link, for the banner
-  bool embeddedWeights = false; ///< the pipeline takes no parameter buffer
-  std::string pipelineSymbol;   ///< the compiled pipeline's name in the object
+  bool embeddedWeights = false; ///< the stages take no parameter buffers
+  std::string pipelineSymbol;   ///< the prefix of the compiled functions' names
   const ExecutionPlan *plan = nullptr; ///< how the compiled functions run (required)
 };
 
-/// The name of the compiled pipeline in the object: `<model>_pipeline_<hash>`,
-/// where the hash covers the header's text (tables, shapes, entry points), the
-/// target and the embedded weights. The header calls the pipeline by this
-/// name, so a header and an object from different compiles fail to link
-/// (an undefined reference) instead of running with another layout.
+/// The prefix of the compiled functions' names in the object:
+/// `<model>_pipeline_<hash>` (stages `_s<k>`, pack functions `_p<k>`), where
+/// the hash covers the header's text (tables, shapes, plan, entry points),
+/// the target and the embedded weights. The header's plan calls the
+/// functions by these names, so a header and an object from different
+/// compiles fail to link (an undefined reference) instead of running with
+/// another layout.
 std::string pipelineSymbol(const KernelProgram &program, const HeaderOptions &options,
                            const std::string &target, const float *weights);
 
