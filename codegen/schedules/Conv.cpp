@@ -5,6 +5,8 @@
 
 #include "codegen/schedules/Families.h"
 
+#include <algorithm>
+
 namespace cnnopt::codegen::schedules {
 
 using namespace Halide;
@@ -16,7 +18,8 @@ using namespace Halide;
 /// channels and taps streams the weights (broadcast) and one input row
 /// segment per tap. 8 channels x 2 vectors = 16 accumulators, plus the
 /// input vectors and a broadcast, fits the 32 zmm registers of AVX-512
-/// (PERF_NOTES lesson 1); narrow rows use one vector.
+/// (PERF_NOTES lesson 1); AVX2's 16 ymm registers take 6 channels; narrow
+/// rows use one vector.
 /// gemm (1x1: one reduction variable) and depthwise (taps only, unrolled)
 /// use the same tile.
 void scheduleDirectConv(KernelFuncs &funcs, const Target &target, bool unrollTaps) {
@@ -27,7 +30,11 @@ void scheduleDirectConv(KernelFuncs &funcs, const Target &target, bool unrollTap
   // Constant tile sizes (tails shift inwards, recomputing a little) keep the
   // accumulator a fixed-size stack array that LLVM promotes to registers.
   int pixels = outWidth >= 2 * width ? 2 * width : std::min(outWidth, width);
-  int channels = std::min(8, outChannels);
+  // Accumulators, the row's input vectors and one broadcast weight must
+  // fit the vector registers: 8 channels x 2 vectors with AVX-512's 32,
+  // 6 x 2 with AVX2's 16.
+  int rowVectors = std::max(1, pixels / width);
+  int channels = std::min({8, outChannels, (vectorRegisters(target) - rowVectors - 1) / rowVectors});
   // A row narrower than a vector (7 or 14 pixels deep in a network) is one
   // vector of exactly its width: LLVM pads it, with no per-lane guards.
   bool narrow = pixels < width;
