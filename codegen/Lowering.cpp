@@ -138,13 +138,10 @@ public:
     discovering = true;
     std::set<std::string> read;
     for (const Kernel &k : program.kernels)
-      if (!packedKernels.count(k.result) && !inlined.count(k.result)) {
+      if (isStored(k.result)) {
         Stage s{flatArgument("params"), flatArgument("packed"), {}, {}};
-        readPackedFrom(Func(s.packed));
-        stage = &s;
-        for (const std::string &key : Prepacker::keysReadBy(defineKernelIn(k).func))
+        for (const std::string &key : Prepacker::keysReadBy(defineStageKernel(s, k).func))
           read.insert(key);
-        stage = nullptr;
       }
     for (const KernelIO &output : program.outputs)
       if (packedKernels.count(output.value))
@@ -166,7 +163,7 @@ public:
     for (const KernelIO &input : program.inputs)
       addSlot(input.value);
     for (const Kernel &k : program.kernels)
-      if (!packedKernels.count(k.result) && !inlined.count(k.result)) {
+      if (isStored(k.result)) {
         PlanStep step;
         std::set<int> seen;
         std::vector<int> reads;
@@ -256,10 +253,7 @@ public:
   LoweredFunction defineStage(const ExecutionPlan &plan, const PlanStep &step,
                               const std::string &name) {
     Stage s{flatArgument("params"), flatArgument("packed"), {}, {}};
-    readPackedFrom(Func(s.packed));
-    stage = &s;
-    const Tensor &result = defineKernelIn(*kernelOf.at(plan.slots[step.result]));
-    stage = nullptr;
+    const Tensor &result = defineStageKernel(s, *kernelOf.at(plan.slots[step.result]));
     Func out = result.func;
     constrainDense([&](int h) { return out.output_buffer().dim(h); }, result.shape);
     LoweredFunction f{name, Pipeline(out), {}};
@@ -344,6 +338,20 @@ private:
       packer.readFrom(packedData);
     else
       packer.readFrom(packed);
+  }
+
+  /// Whether kernel result `value` is a stage's output (neither packed nor
+  /// computed inside its readers).
+  bool isStored(int value) const { return !packedKernels.count(value) && !inlined.count(value); }
+
+  /// Defines `k` as the output of stage `s` (its packed data read from
+  /// `s.packed`).
+  const Tensor &defineStageKernel(Stage &s, const Kernel &k) {
+    readPackedFrom(Func(s.packed));
+    stage = &s;
+    const Tensor &result = defineKernelIn(k);
+    stage = nullptr;
+    return result;
   }
 
   /// `id` as the current stage reads it.
