@@ -57,6 +57,9 @@ constexpr int kPiecesPerPackFunction = 32;
 struct ExecutionPlan {
   std::vector<int> slots;      ///< slot -> the program's value id
   std::vector<std::string> slotNames; ///< "in_x", "layer1_0_conv1_fused_conv2d", ...
+  /// Each slot's shape as stored: the value's shape, or [N, H, W, C] for a
+  /// 4-D value kept channels-last between stages (Lowering.cpp chooses).
+  std::vector<Shape> slotShapes;
   std::vector<PlanStep> steps; ///< in program order
   std::vector<PlanPack> packs;     ///< the pieces of the packed array
   std::vector<PlanOutput> outputs; ///< model output order

@@ -135,7 +135,7 @@ private:
        << "] = {\n";
     for (size_t k = 0; k < pl.slots.size(); ++k) {
       const TensorType &t = p.values[pl.slots[k]];
-      os << "  " << info(pl.slotNames[k], t.shape, t.dtype != DType::F32) << ",\n";
+      os << "  " << info(pl.slotNames[k], pl.slotShapes[k], t.dtype != DType::F32) << ",\n";
     }
     if (pl.slots.empty())
       os << "  {0, 0, {0}, 0},\n";
@@ -187,7 +187,7 @@ private:
        << "  " << (packs ? pl.packFunctions() : 0) << ", " << m << "_plan_packs, " << m
        << "_plan_pieces,\n"
        << "  " << p.inputs.size() << ", " << p.outputs.size() << ", " << m << "_plan_outputs,\n"
-       << "  " << (options.embeddedWeights ? 0 : 1) << "};\n\n";
+       << "  " << (options.embeddedWeights ? 0 : 1) << ", NULL, NULL};\n\n";
   }
 
   void tensorTable(const char *suffix, const std::vector<KernelIO> &ios) {
@@ -254,12 +254,15 @@ private:
   void context() {
     os << "/* A model ready to run: a copy of the parameters and the data computed\n"
        << " * from them once (folded batch norms, transformed and re-laid-out weights),\n"
-       << " * which " << m << "_forward would compute on every call. */\n"
-       << "typedef struct " << m << "_context {\n  float *params;\n  float *packed;\n} " << m
-       << "_context;\n\n"
+       << " * which " << m << "_forward would compute on every call, and the memory\n"
+       << " * of the tensors between stages, kept across calls: a context runs one\n"
+       << " * call at a time (give each thread its own). */\n"
+       << "typedef struct " << m << "_context {\n  float *params;\n  float *packed;\n"
+       << "  cnnopt_arena *arena;\n} " << m << "_context;\n\n"
        << "/* Frees a context (NULL is ignored). */\n"
        << "static inline void " << m << "_context_destroy(" << m << "_context *ctx) {\n"
        << "  if (!ctx)\n    return;\n  free(ctx->params);\n  free(ctx->packed);\n"
+       << "  if (ctx->arena)\n    cnnopt_arena_release(ctx->arena);\n  free(ctx->arena);\n"
        << "  free(ctx);\n}\n\n"
        << "/* Copies params (" << m << "_PARAM_FLOATS floats) and packs them; the caller\n"
        << " * may free or change its array afterwards. NULL on failure, with\n * " << m
@@ -274,8 +277,9 @@ private:
        << "  if (ctx) {\n"
        << "    ctx->params = (float *)malloc((" << m << "_PARAM_FLOATS > 0 ? " << m
        << "_PARAM_FLOATS : 1) * sizeof(float));\n"
-       << "    ctx->packed = (float *)malloc(" << m << "_PACKED_FLOATS * sizeof(float));\n  }\n"
-       << "  if (!ctx || !ctx->params || !ctx->packed) {\n    " << m
+       << "    ctx->packed = (float *)malloc(" << m << "_PACKED_FLOATS * sizeof(float));\n"
+       << "    ctx->arena = (cnnopt_arena *)calloc(1, sizeof(cnnopt_arena));\n  }\n"
+       << "  if (!ctx || !ctx->params || !ctx->packed || !ctx->arena) {\n    " << m
        << "_context_destroy(ctx);\n    snprintf(" << m << "_error, sizeof(" << m
        << "_error), \"out of memory for a context\");\n    return NULL;\n  }\n"
        << "  memcpy(ctx->params, params, " << m << "_PARAM_FLOATS * sizeof(float));\n"
@@ -342,11 +346,11 @@ private:
          << "  cnnopt_api_wrap_params(&cnnopt_arrays[1], &cnnopt_array_dims[1], ctx->packed, "
          << m << "_PACKED_FLOATS);\n"
          << "  cnnopt_status = " << run << "&cnnopt_arrays[0],\n"
-         << "                                      &cnnopt_arrays[1], cnnopt_outputs, "
-         << message << ");\n";
+         << "                                      &cnnopt_arrays[1], cnnopt_outputs, ctx->arena,\n"
+         << "                                      " << message << ");\n";
     } else if (options.embeddedWeights) {
       os << "  cnnopt_status = " << run << "NULL, NULL,\n"
-         << "                                      cnnopt_outputs, " << message << ");\n";
+         << "                                      cnnopt_outputs, NULL, " << message << ");\n";
     } else {
       // Without a context the parameters are packed on every call.
       os << "  if ((cnnopt_status = cnnopt_api_check_params(params, " << m << "_PARAM_FLOATS, " << m
@@ -362,8 +366,8 @@ private:
          << "_plan, cnnopt_user_context, params, cnnopt_packed_data,\n"
          << "                                       " << message << ");\n"
          << "  if (!cnnopt_status)\n    cnnopt_status = " << run << "params,\n"
-         << "                                        &cnnopt_packed, cnnopt_outputs, " << message
-         << ");\n"
+         << "                                        &cnnopt_packed, cnnopt_outputs, NULL,\n"
+         << "                                        " << message << ");\n"
          << "  free(cnnopt_packed_data);\n";
     }
     os << "  return cnnopt_api_end_call(cnnopt_status, &cnnopt_context, " << m << "_error, sizeof("

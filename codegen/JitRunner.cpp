@@ -11,6 +11,7 @@
 #include "codegen/runtime/cnnopt_model_api.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <deque>
 
@@ -84,6 +85,22 @@ struct JitModel::Impl {
   std::deque<std::string> names; ///< what the tensor infos point at
   cnnopt_plan table{};
   std::vector<float> params, packed;
+  cnnopt_arena arena{}; ///< the tensors between stages, kept across runs
+
+  ~Impl() { cnnopt_arena_release(&arena); }
+  // Profiling: when the running step started, and each step's time.
+  std::chrono::steady_clock::time_point stepStart;
+  std::vector<double> stepMilliseconds;
+
+  static void onStep(void *user, int step, int finished) {
+    auto *self = static_cast<Impl *>(user);
+    auto now = std::chrono::steady_clock::now();
+    if (!finished)
+      self->stepStart = now;
+    else
+      self->stepMilliseconds[size_t(step)] =
+          std::chrono::duration<double, std::milli>(now - self->stepStart).count();
+  }
 
   /// cnnopt_api_run_plan's view of `plan`, with `stageFns` and `packFns`.
   void buildTable(const std::vector<cnnopt_argv_fn> &stageFns,
@@ -96,7 +113,7 @@ void JitModel::Impl::buildTable(const std::vector<cnnopt_argv_fn> &stageFns,
                                 const std::vector<cnnopt_argv_fn> &packFns) {
   for (size_t k = 0; k < plan.slots.size(); ++k) {
     const TensorType &t = program.values[plan.slots[k]];
-    slots.push_back(tensorInfo(names.emplace_back(plan.slotNames[k]), t.shape,
+    slots.push_back(tensorInfo(names.emplace_back(plan.slotNames[k]), plan.slotShapes[k],
                                t.dtype != DType::F32));
     lastReader.push_back(plan.lastReader(int(k)));
   }
@@ -136,6 +153,21 @@ template <typename Body> bool JitModel::Impl::call(Body body, std::string &error
 
 JitModel::JitModel(std::unique_ptr<Impl> impl) : impl(std::move(impl)) {}
 JitModel::~JitModel() = default;
+
+void JitModel::setProfiling(bool on) {
+  impl->table.on_step = on ? &Impl::onStep : nullptr;
+  impl->table.on_step_user = on ? impl.get() : nullptr;
+  impl->stepMilliseconds.assign(impl->steps.size(), 0.0);
+}
+
+std::vector<std::string> JitModel::stageNames() const {
+  std::vector<std::string> names;
+  for (const PlanStep &step : impl->plan.steps)
+    names.push_back(impl->plan.slotNames[size_t(step.result)]);
+  return names;
+}
+
+const std::vector<double> &JitModel::stageMilliseconds() const { return impl->stepMilliseconds; }
 
 void setJitThreads(int threads) {
   // Read when the JIT runtime starts its thread pool.
@@ -215,7 +247,7 @@ bool JitModel::run(const std::vector<HostTensor> &inputs, std::vector<HostTensor
       [&](void *user, char *message) {
         return cnnopt_api_run_plan(&impl->table, user, int(batch), inPtrs.data(),
                                    params.raw_buffer(), packed.raw_buffer(), outPtrs.data(),
-                                   message, 512);
+                                   &impl->arena, message, 512);
       },
       error);
 }

@@ -44,6 +44,13 @@ public:
   bool run(const std::vector<HostTensor> &inputs, std::vector<HostTensor> &outputs,
            std::string &error);
 
+  /// The stages in the order they run (named after the tensors they
+  /// store), and the time each took in the last run(), in milliseconds,
+  /// once profiling is on.
+  void setProfiling(bool on);
+  std::vector<std::string> stageNames() const;
+  const std::vector<double> &stageMilliseconds() const;
+
 private:
   struct Impl;
   explicit JitModel(std::unique_ptr<Impl> impl);

@@ -80,6 +80,24 @@ ImageParam tensorArgument(const TensorType &type, const std::string &name, Tenso
   return param;
 }
 
+/// The stored shape of a channels-last 4-D tensor: [N, H, W, C].
+Shape channelsLastShape(const Shape &nchw) { return {nchw[0], nchw[2], nchw[3], nchw[1]}; }
+
+/// A dense channels-last ImageParam for a 4-D tensor of `type`; `t` reads
+/// it in NCHW order through a permuting Func.
+ImageParam channelsLastArgument(const TensorType &type, const std::string &name, Tensor &t) {
+  TensorType stored = type;
+  stored.shape = channelsLastShape(type.shape);
+  ImageParam param = tensorArgument(stored, name, t);
+  Var x("x"), y("y"), c("c"), n("n");
+  Func nchw(name + "_nchw");
+  nchw(x, y, c, n) = param(c, x, y, n);
+  t.func = nchw;
+  t.shape = type.shape;
+  t.channelsLast = true;
+  return param;
+}
+
 bool parameterOnly(const std::vector<const Tensor *> &operands, const Shape &shape) {
   return !operands.empty() &&
          std::all_of(operands.begin(), operands.end(),
@@ -139,8 +157,8 @@ public:
     std::set<std::string> read;
     for (const Kernel &k : program.kernels)
       if (isStored(k.result)) {
-        Stage s{flatArgument("params"), flatArgument("packed"), {}, {}};
-        for (const std::string &key : Prepacker::keysReadBy(defineStageKernel(s, k).func))
+        Stage s{flatArgument("params"), flatArgument("packed"), {}, {}, {}};
+        for (const std::string &key : Prepacker::keysReadBy(defineStageKernel(s, k)))
           read.insert(key);
       }
     for (const KernelIO &output : program.outputs)
@@ -148,6 +166,66 @@ public:
         read.insert(packKey(output.value));
     packer.keepOnly(read);
     discovering = false;
+  }
+
+  /// After the first pass: which stored 4-D tensors stay channels-last
+  /// between stages, the layout the conv kernels want (a vector of
+  /// channels is one load). Model inputs and outputs stay NCHW, as
+  /// PyTorch's; a tensor whose channels are not a whole number of vectors
+  /// stays NCHW. A stage reads its tensors in its own output's layout
+  /// (permuting on the fly would gather), except a dense conv's input,
+  /// which it broadcasts one element at a time; tensors of one pixel per
+  /// channel are the same in both layouts. Where a reader and a tensor
+  /// disagree, the one stored channels-last becomes NCHW, until they all
+  /// agree: layout changes happen where the kernels force them, not
+  /// around every op. At the model's edges a stage reading a model input or
+  /// writing a model output (NCHW) changes the layout as it goes: the one
+  /// pass over the tensor that some stage has to make.
+  void chooseLayouts() {
+    if (schedules::isGpu(target))
+      return;
+    int width = schedules::vectorWidth(target);
+    std::set<int> outputs, inputs;
+    for (const KernelIO &output : program.outputs)
+      outputs.insert(output.value);
+    for (const KernelIO &input : program.inputs)
+      inputs.insert(input.value);
+    for (const Kernel &k : program.kernels) {
+      const Shape &shape = program.values[k.result].shape;
+      if (isStored(k.result) && !outputs.count(k.result) && shape.size() == 4 &&
+          shape[1] % width == 0 && storesChannelsLast(k, program.values))
+        channelsLast.insert(k.result);
+    }
+    auto onePixel = [&](int id) {
+      const Shape &shape = program.values[id].shape;
+      return shape.size() != 4 || shape[2] * shape[3] == 1;
+    };
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (const Kernel &k : program.kernels) {
+        if (!isStored(k.result))
+          continue;
+        std::set<int> seen, eitherLayout;
+        std::vector<int> reads, inputReads;
+        collectReads(k, seen, reads);
+        if (readsInputInEitherLayout(k) && k.operands[0] >= 0) {
+          std::set<int> inputSeen;
+          collectReads(k.operands[0], inputSeen, inputReads);
+          eitherLayout.insert(inputReads.begin(), inputReads.end());
+        }
+        bool resultLast = channelsLast.count(k.result) != 0;
+        bool edge = outputs.count(k.result) != 0;
+        for (int id : reads) {
+          bool readLast = channelsLast.count(id) != 0;
+          if (readLast == resultLast || onePixel(id) || eitherLayout.count(id) || edge ||
+              inputs.count(id))
+            continue;
+          channelsLast.erase(readLast ? id : k.result);
+          resultLast = channelsLast.count(k.result) != 0;
+          changed = true;
+        }
+      }
+    }
   }
 
   /// After the first pass: the order of the stages, what each reads, the
@@ -159,6 +237,7 @@ public:
       slotOf[value] = int(plan.slots.size());
       plan.slots.push_back(value);
       plan.slotNames.push_back(valueName(value));
+      plan.slotShapes.push_back(storedShape(value));
     };
     for (const KernelIO &input : program.inputs)
       addSlot(input.value);
@@ -252,10 +331,10 @@ public:
   /// The second pass for one step: its stage pipeline, named `name`.
   LoweredFunction defineStage(const ExecutionPlan &plan, const PlanStep &step,
                               const std::string &name) {
-    Stage s{flatArgument("params"), flatArgument("packed"), {}, {}};
-    const Tensor &result = defineStageKernel(s, *kernelOf.at(plan.slots[step.result]));
-    Func out = result.func;
-    constrainDense([&](int h) { return out.output_buffer().dim(h); }, result.shape);
+    Stage s{flatArgument("params"), flatArgument("packed"), {}, {}, {}};
+    int value = plan.slots[step.result];
+    Func out = defineStageKernel(s, *kernelOf.at(value));
+    constrainDense([&](int h) { return out.output_buffer().dim(h); }, storedShape(value));
     LoweredFunction f{name, Pipeline(out), {}};
     for (int slot : step.reads)
       f.arguments.push_back(s.reads.at(plan.slots[slot]));
@@ -276,6 +355,12 @@ public:
     return t;
   }
 
+  /// The shape `value` is stored in between stages.
+  Shape storedShape(int value) const {
+    const Shape &shape = program.values[value].shape;
+    return channelsLast.count(value) ? channelsLastShape(shape) : shape;
+  }
+
   bool isParam(int value) const { return paramOf.count(value) != 0; }
   const KernelParam &param(int value) const { return *paramOf.at(value); }
 
@@ -285,19 +370,25 @@ private:
     ImageParam params, packed;
     std::map<int, ImageParam> reads; ///< stored tensors read
     std::map<int, Tensor> values;
+    Func output; ///< what the stage stores: its kernel's result, or a channels-last view
   };
 
   /// The stored values `k` reads, directly or through kernels inlined into
   /// it, in the order defineKernelIn() first reaches them.
   void collectReads(const Kernel &k, std::set<int> &seen, std::vector<int> &reads) const {
-    for (int id : k.operands) {
-      if (id < 0 || isParam(id) || packedKernels.count(id) || !seen.insert(id).second)
-        continue;
-      if (inlined.count(id))
-        collectReads(*kernelOf.at(id), seen, reads);
-      else
-        reads.push_back(id);
-    }
+    for (int id : k.operands)
+      collectReads(id, seen, reads);
+  }
+
+  /// The stored values operand `id` reads (itself, or what it is computed
+  /// from when it is inlined).
+  void collectReads(int id, std::set<int> &seen, std::vector<int> &reads) const {
+    if (id < 0 || isParam(id) || packedKernels.count(id) || !seen.insert(id).second)
+      return;
+    if (inlined.count(id))
+      collectReads(*kernelOf.at(id), seen, reads);
+    else
+      reads.push_back(id);
   }
 
   /// A pointwise kernel whose every reader reads each element once is
@@ -345,13 +436,13 @@ private:
   bool isStored(int value) const { return !packedKernels.count(value) && !inlined.count(value); }
 
   /// Defines `k` as the output of stage `s` (its packed data read from
-  /// `s.packed`).
-  const Tensor &defineStageKernel(Stage &s, const Kernel &k) {
+  /// `s.packed`); returns the Func the stage stores.
+  Func defineStageKernel(Stage &s, const Kernel &k) {
     readPackedFrom(Func(s.packed));
     stage = &s;
-    const Tensor &result = defineKernelIn(k);
+    defineKernelIn(k, /*stageOutput=*/true);
     stage = nullptr;
-    return result;
+    return s.output;
   }
 
   /// `id` as the current stage reads it.
@@ -370,18 +461,36 @@ private:
       // A stored kernel result gets a suffix: the stage's own Funcs are
       // named after their kernels too.
       std::string name = kernelOf.count(id) ? valueName(id) + "_in" : valueName(id);
-      stage->reads.emplace(id, tensorArgument(program.values[id], name, t));
+      stage->reads.emplace(id, channelsLast.count(id)
+                                   ? channelsLastArgument(program.values[id], name, t)
+                                   : tensorArgument(program.values[id], name, t));
     }
     return stage->values[id] = t;
   }
 
-  const Tensor &defineKernelIn(const Kernel &k) {
+  /// Defines `k` in the current stage (as its output with `stageOutput`).
+  const Tensor &defineKernelIn(const Kernel &k, bool stageOutput = false) {
     std::vector<const Tensor *> operands;
     for (int id : k.operands)
       operands.push_back(id < 0 ? nullptr : &valueIn(id));
     KernelFuncs funcs =
         defineKernel(k, operands, program.values[k.result].shape, &packer);
-    scheduleKernel(k, funcs, target, inlined.count(k.result) != 0);
+    KernelPlacement placement;
+    placement.inlined = inlined.count(k.result) != 0;
+    placement.inputChannelsLast = !operands.empty() && operands[0] && operands[0]->channelsLast;
+    if (stageOutput && channelsLast.count(k.result)) {
+      Func result = funcs.result.func;
+      Var c("c"), x("x"), y("y"), n("n");
+      placement.channelsLastOutput = Func(result.name() + "_nhwc");
+      placement.channelsLastOutput(c, x, y, n) = result(x, y, c, n);
+    }
+    scheduleKernel(k, funcs, target, placement);
+    if (stageOutput)
+      stage->output = placement.channelsLastOutput.defined() ? placement.channelsLastOutput
+                                                             : funcs.result.func;
+    // A kernel inlined into its readers reads what its operands read.
+    funcs.result.channelsLast =
+        std::any_of(operands.begin(), operands.end(), [](const Tensor *t) { return t && t->channelsLast; });
     return stage->values[k.result] = funcs.result;
   }
 
@@ -394,6 +503,7 @@ private:
   std::map<int, const Kernel *> kernelOf;
   std::map<int, std::string> valueNames;
   std::set<int> inlined, packedKernels;
+  std::set<int> channelsLast; ///< stored values kept NHWC (chooseLayouts())
   Stage *stage = nullptr;
   bool discovering = false;
 };
@@ -403,6 +513,7 @@ private:
 ExecutionPlan planModel(const KernelProgram &program, const Target &target) {
   Lowerer lowerer(program, target);
   lowerer.recordPackedData(flatArgument("params"));
+  lowerer.chooseLayouts();
   lowerer.dropUnreadPieces();
   return lowerer.plan();
 }
@@ -415,6 +526,7 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
   // pass's definitions would fail to compile instead of matching by name.
   ImageParam params = flatArgument("pack_params");
   lowerer.recordPackedData(params);
+  lowerer.chooseLayouts();
   lowerer.dropUnreadPieces();
   model.plan = lowerer.plan();
   model.embeddedWeights = weights != nullptr;

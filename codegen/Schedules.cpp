@@ -12,6 +12,7 @@
 namespace cnnopt::codegen {
 
 using namespace schedules;
+using Halide::Func;
 using Halide::Target;
 
 bool isPointwise(const Kernel &kernel, const std::vector<TensorType> &values) {
@@ -52,29 +53,66 @@ bool readsOnce(const Kernel &consumer, size_t operand, const std::vector<TensorT
   return values[consumer.operands[operand]].shape == values[consumer.result].shape;
 }
 
+namespace {
+
+bool isConv(const Kernel &kernel) { return kernel.op == "conv2d" || kernel.op == "fused_conv2d"; }
+
+/// A 1x1 or ungrouped direct convolution: every output channel reads every
+/// input channel, one broadcast element at a time.
+bool isDenseConv(const Kernel &kernel) {
+  if (!isConv(kernel))
+    return false;
+  std::string algorithm = convAlgorithm(kernel);
+  return algorithm == "gemm" || (algorithm == "direct" && kernel.i("groups") == 1);
+}
+
+} // namespace
+
+bool storesChannelsLast(const Kernel &kernel, const std::vector<TensorType> &values) {
+  if (!isConv(kernel))
+    return true; // the generic schedule permutes any result
+  if (convAlgorithm(kernel) == "depthwise") // one input channel per output channel
+    return kernel.i("groups") == values[kernel.result].shape[1];
+  return isDenseConv(kernel);
+}
+
+bool readsInputInEitherLayout(const Kernel &kernel) { return isDenseConv(kernel); }
+
 void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &target,
-                    bool inlined) {
+                    const KernelPlacement &placement) {
   // Parameter-only data (transformed weights, ...): once per call.
   for (auto &[role, stage] : funcs.stages)
     if (role.rfind("packed_", 0) == 0)
       scheduleStage(stage, target);
-  if (kernel.op == "conv2d" || kernel.op == "fused_conv2d") {
+  Func stored = placement.channelsLastOutput;
+  if (isConv(kernel)) {
     std::string algorithm = convAlgorithm(kernel);
+    bool depthwise = algorithm == "depthwise";
     if (algorithm.rfind("winograd", 0) == 0)
       scheduleWinogradConv(funcs, target);
+    else if (stored.defined())
+      scheduleChannelsLastConv(funcs, stored, target, depthwise, placement.inputChannelsLast);
     else
-      scheduleDirectConv(funcs, target, /*unrollTaps=*/algorithm == "depthwise");
+      scheduleDirectConv(funcs, target, depthwise, placement.inputChannelsLast);
     return;
   }
   if (kernel.op == "linear" || kernel.op == "fused_linear") {
-    scheduleLinear(funcs, target, inlined);
+    scheduleLinear(funcs, target, placement.inlined);
     return;
   }
   for (auto &[role, stage] : funcs.stages)
     if (role.rfind("packed_", 0) != 0)
       scheduleStage(stage, target);
-  if (!inlined)
-    scheduleStage(funcs.result.func, target);
+  Func result = funcs.result.func;
+  if (stored.defined()) {
+    // The permuting output is computed like any result; the result is
+    // inlined into it unless it has update definitions of its own.
+    if (result.has_update_definition())
+      scheduleStage(result, target);
+    scheduleStage(stored, target);
+  } else if (!placement.inlined) {
+    scheduleStage(result, target);
+  }
 }
 
 } // namespace cnnopt::codegen

@@ -22,11 +22,34 @@ bool isPointwise(const Kernel &kernel, const std::vector<TensorType> &values);
 /// padded convolution makes of its input.
 bool readsOnce(const Kernel &consumer, size_t operand, const std::vector<TensorType> &values);
 
-/// Schedules the Funcs of `kernel` for `target`. With `inlined`, the result
-/// is computed inside its consumers instead of in a buffer of its own
-/// (fewer realisations also keep Halide's lowering fast on deep models).
+/// Where a kernel's result goes and how its input arrives.
+struct KernelPlacement {
+  /// Computed inside its consumers instead of in a buffer of its own
+  /// (fewer realisations also keep Halide's lowering fast on deep models).
+  bool inlined = false;
+  /// The stage's output when the result is stored channels-last: a Func
+  /// over (c, x, y, n) reading the result; undefined when the result itself
+  /// (NCHW) is stored or inlined.
+  Halide::Func channelsLastOutput;
+  /// Operand 0 is read from a channels-last tensor.
+  bool inputChannelsLast = false;
+};
+
+/// Schedules the Funcs of `kernel` for `target`, placed as `placement` says.
 void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs,
-                    const Halide::Target &target, bool inlined = false);
+                    const Halide::Target &target, const KernelPlacement &placement = {});
+
+/// Whether a stage computing `kernel` can store its result channels-last
+/// (Lowering.cpp chooses the layouts; this says which kernels have a
+/// schedule for it): not Winograd (its tiles run along rows) nor grouped
+/// or channel-multiplying convolutions (a vector of output channels would
+/// gather its inputs).
+bool storesChannelsLast(const Kernel &kernel, const std::vector<TensorType> &values);
+
+/// Whether `kernel` reads its operand 0 (the input) as well in either
+/// layout whatever its own output's layout is: dense convolutions read it
+/// one broadcast element at a time.
+bool readsInputInEitherLayout(const Kernel &kernel);
 
 } // namespace cnnopt::codegen
 

@@ -29,6 +29,9 @@ struct Tensor {
   /// parameters, for other prepacked data built on it; `func` reads the
   /// packed array.
   Halide::Func definition;
+  /// Stored channels-last between stages (NHWC, read through a Func that
+  /// permutes it back): a vector of channels is one load.
+  bool channelsLast = false;
 
   int rank() const { return static_cast<int>(shape.size()); }
 

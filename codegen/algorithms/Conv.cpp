@@ -49,6 +49,23 @@ KernelFuncs finishConv(Call &c, const Accumulands &a, Func conv, Var ox, Var oy,
   return c.done(f);
 }
 
+/// The weight `w` laid out again, once (prepacked), with its axes in
+/// `order` (the axes left out have extent 1) and the output channels
+/// innermost: a vector of output channels is then one load, and a
+/// reduction step reads consecutive floats. Every schedule reads it so.
+Tensor outputChannelsInnermost(Call &c, const Tensor &w, const std::vector<int> &order) {
+  Shape shape;
+  for (int axis : order)
+    shape.push_back(w.shape[axis]);
+  auto v = axisVars(int(order.size()));
+  std::vector<Expr> at(size_t(w.rank()), Expr(0));
+  for (size_t k = 0; k < order.size(); ++k)
+    at[size_t(order[k])] = v[k];
+  Func relaid(c.resultFunc("_relaid_weight").name() + "_def");
+  relaid(halideArgs(v)) = w.definedAt(at);
+  return c.prepack("relaid_weight", relaid, shape, w.parameterOnly);
+}
+
 /// The input with its zero padding as a stage of its own ("padded"), so
 /// that accumulations read without bounds tests; the input itself when the
 /// conv has no padding.
@@ -70,6 +87,7 @@ KernelFuncs directConv2d(Call &c) {
   const Kernel &k = c.kernel;
   Accumulands a = accumulands(c);
   const Tensor &w = a.weight;
+  Tensor hwio = outputChannelsInnermost(c, w, {2, 3, 1, 0}); // [kh, kw, I/groups, O]
   const auto &stride = k.ints("stride"), &dilation = k.ints("dilation");
   int groups = int(k.i("groups"));
   int outPerGroup = int(w.shape[0]) / groups, inPerGroup = int(w.shape[1]);
@@ -83,7 +101,7 @@ KernelFuncs directConv2d(Call &c) {
   Expr ix = ox * int(stride[1]) + r.z * int(dilation[1]);
   Func conv = c.stage("conv");
   conv(ox, oy, o, n) = a.bias ? a.bias->at({o}) : f32(0);
-  conv(ox, oy, o, n) += input(ix, iy, ci, n) * w.at({o, r.x, r.y, r.z});
+  conv(ox, oy, o, n) += input(ix, iy, ci, n) * hwio.at({r.y, r.z, r.x, o});
   return finishConv(c, a, conv, ox, oy, o, n);
 }
 
@@ -93,13 +111,14 @@ KernelFuncs gemmConv2d(Call &c) {
   const Kernel &k = c.kernel;
   Accumulands a = accumulands(c);
   const Tensor &x = c.op(0), &w = a.weight;
+  Tensor io = outputChannelsInnermost(c, w, {1, 0}); // [I, O]
   const auto &stride = k.ints("stride");
   Var ox("ox"), oy("oy"), o("o"), n("n");
   RDom r(0, int(w.shape[1]), "r");
   Func conv = c.stage("conv");
   conv(ox, oy, o, n) = a.bias ? a.bias->at({o}) : f32(0);
   conv(ox, oy, o, n) +=
-      x.at({n, r, oy * int(stride[0]), ox * int(stride[1])}) * w.at({o, r, 0, 0});
+      x.at({n, r, oy * int(stride[0]), ox * int(stride[1])}) * io.at({r, o});
   return finishConv(c, a, conv, ox, oy, o, n);
 }
 
@@ -109,6 +128,7 @@ KernelFuncs depthwiseConv2d(Call &c) {
   const Kernel &k = c.kernel;
   Accumulands a = accumulands(c);
   const Tensor &w = a.weight;
+  Tensor hwo = outputChannelsInnermost(c, w, {2, 3, 0}); // [kh, kw, O]
   const auto &stride = k.ints("stride"), &dilation = k.ints("dilation");
   int multiplier = int(w.shape[0]) / int(k.i("groups"));
   Func input = paddedInput(c);
@@ -119,7 +139,7 @@ KernelFuncs depthwiseConv2d(Call &c) {
   Expr ix = ox * int(stride[1]) + r.y * int(dilation[1]);
   Func conv = c.stage("conv");
   conv(ox, oy, o, n) = a.bias ? a.bias->at({o}) : f32(0);
-  conv(ox, oy, o, n) += input(ix, iy, ci, n) * w.at({o, 0, r.x, r.y});
+  conv(ox, oy, o, n) += input(ix, iy, ci, n) * hwo.at({r.x, r.y, o});
   return finishConv(c, a, conv, ox, oy, o, n);
 }
 
@@ -163,13 +183,14 @@ KernelFuncs convTranspose2d(Call &c) {
 KernelFuncs linear(Call &c) {
   Accumulands a = accumulands(c);
   const Tensor &x = c.op(0), &w = a.weight;
+  Tensor io = outputChannelsInnermost(c, w, {1, 0}); // [in, out]
   auto v = axisVars(x.rank());
   RDom r(0, int(w.shape[1]), "r");
   std::vector<Expr> in = asExprs(v);
   in.back() = r;
   Func acc = c.stage("acc");
   acc(halideArgs(v)) = a.bias ? a.bias->at({v.back()}) : f32(0);
-  acc(halideArgs(v)) += x.at(in) * w.at({v.back(), r});
+  acc(halideArgs(v)) += x.at(in) * io.at({r, v.back()});
   Func f = c.resultFunc();
   f(halideArgs(v)) = epilogue(c, a, acc(halideArgs(v)), v.back(), asExprs(v));
   return c.done(f);

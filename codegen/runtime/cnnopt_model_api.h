@@ -474,6 +474,10 @@ typedef struct cnnopt_plan {
   int n_inputs, n_outputs;
   const cnnopt_plan_output *outputs;
   int with_arrays; /* the stages take the parameter and packed arrays */
+  /* Called before (finished 0) and after (finished 1) each step, if set:
+   * cnnopt-run --profile times the stages with it. */
+  void (*on_step)(void *user, int step, int finished);
+  void *on_step_user;
 } cnnopt_plan;
 
 #define CNNOPT_HALIDE_OUT_OF_MEMORY (-11)        /* halide_error_code_out_of_memory */
@@ -517,29 +521,104 @@ static inline int cnnopt_api_run_packs(const cnnopt_plan *plan, void *user_conte
   return 0;
 }
 
+/* Memory for the tensors between stages: one block, each tensor at an
+ * offset where nothing else alive at the same time lies. A context keeps
+ * its arena across calls, so a call neither allocates nor touches fresh
+ * pages (first-touch page faults cost more than some stages); the offsets
+ * are planned again only when the batch changes. */
+typedef struct cnnopt_arena {
+  void *block;
+  size_t bytes;   /* the block's usable size */
+  int batch;      /* the batch `offsets` were planned for (0: none) */
+  int n_slots;
+  size_t *offsets; /* per slot, from the block's 64-byte aligned start */
+} cnnopt_arena;
+
+static inline void cnnopt_arena_release(cnnopt_arena *arena) {
+  free(arena->block);
+  free(arena->offsets);
+  memset(arena, 0, sizeof(*arena));
+}
+
+/* Places every tensor between stages (bytes[k] > 0) in the arena: the
+ * lowest 64-byte aligned offset clear of the tensors alive while its stage
+ * runs (those a later stage still reads, or kept to the end). Returns the
+ * bytes the block needs, or 0 when the offsets table cannot be allocated. */
+static inline size_t cnnopt_api_plan_arena(const cnnopt_plan *plan, const size_t *bytes,
+                                           cnnopt_arena *arena) {
+  int n = plan->n_slots > 0 ? plan->n_slots : 1, s, k, j, n_live = 0;
+  int *live = (int *)malloc((size_t)n * sizeof(int));
+  size_t total = 0;
+  if (arena->n_slots != n || !arena->offsets) {
+    free(arena->offsets);
+    arena->offsets = (size_t *)calloc((size_t)n, sizeof(size_t));
+    arena->n_slots = n;
+  }
+  if (!live || !arena->offsets) {
+    free(live);
+    return 0;
+  }
+  for (s = 0; s < plan->n_steps; ++s) {
+    int r = plan->steps[s].result;
+    size_t offset = 0;
+    int moved = 1;
+    /* Tensors whose last reader ran before this stage are free again. */
+    for (j = 0, k = 0; k < n_live; ++k)
+      if (plan->last_reader[live[k]] < 0 || plan->last_reader[live[k]] >= s)
+        live[j++] = live[k];
+    n_live = j;
+    if (!bytes[r])
+      continue;
+    while (moved) {
+      moved = 0;
+      for (k = 0; k < n_live; ++k) {
+        size_t at = arena->offsets[live[k]], end = at + bytes[live[k]];
+        if (offset < end && at < offset + bytes[r]) {
+          offset = (end + 63) & ~(size_t)63;
+          moved = 1;
+        }
+      }
+    }
+    arena->offsets[r] = offset;
+    live[n_live++] = r;
+    if (offset + bytes[r] > total)
+      total = offset + bytes[r];
+  }
+  free(live);
+  return total > 0 ? total : 64;
+}
+
 /* Runs every stage: `inputs` and `outputs` in the model's order, already
- * checked; `params` and `packed` when plan->with_arrays. Returns 0 or the
- * failing stage's Halide error code (message from Halide's handler), or,
- * with `message`, CNNOPT_HALIDE_OUT_OF_MEMORY when a tensor between stages
- * cannot be allocated and CNNOPT_HALIDE_ALLOCATION_TOO_LARGE when it would
- * exceed a quarter of Halide's 2^31-byte limit. */
+ * checked; `params` and `packed` when plan->with_arrays; the tensors
+ * between stages in `arena` (a context's; NULL: one for this call only).
+ * Returns 0 or the failing stage's Halide error code (message from
+ * Halide's handler), or, with `message`, CNNOPT_HALIDE_OUT_OF_MEMORY when
+ * the tensors between stages cannot be allocated and
+ * CNNOPT_HALIDE_ALLOCATION_TOO_LARGE when one would exceed a quarter of
+ * Halide's 2^31-byte limit. */
 static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_context, int batch,
                                       halide_buffer_t *const *inputs, halide_buffer_t *params,
                                       halide_buffer_t *packed, halide_buffer_t *const *outputs,
-                                      char *message, size_t size) {
+                                      cnnopt_arena *arena, char *message, size_t size) {
   int n = plan->n_slots > 0 ? plan->n_slots : 1, most_reads = 0;
-  int k, s, status = 0;
+  int k, s, status = 0, largest = -1;
+  cnnopt_arena call_arena;
   halide_buffer_t *own = (halide_buffer_t *)calloc((size_t)n, sizeof(halide_buffer_t));
   halide_dimension_t *dims =
       (halide_dimension_t *)calloc((size_t)n * CNNOPT_MAX_RANK, sizeof(halide_dimension_t));
   halide_buffer_t **slot = (halide_buffer_t **)calloc((size_t)n, sizeof(halide_buffer_t *));
-  void **memory = (void **)calloc((size_t)n, sizeof(void *));
+  size_t *bytes = (size_t *)calloc((size_t)n, sizeof(size_t));
+  size_t needed = 0;
+  uint8_t *base;
   void **args;
+  memset(&call_arena, 0, sizeof(call_arena));
+  if (!arena)
+    arena = &call_arena;
   for (s = 0; s < plan->n_steps; ++s)
     if (plan->steps[s].n_reads > most_reads)
       most_reads = plan->steps[s].n_reads;
   args = (void **)calloc((size_t)most_reads + 4, sizeof(void *));
-  if (!own || !dims || !slot || !memory || !args) {
+  if (!own || !dims || !slot || !bytes || !args) {
     snprintf(message, size, "out of memory for the model's tensor table");
     status = CNNOPT_HALIDE_OUT_OF_MEMORY;
     goto done;
@@ -549,39 +628,61 @@ static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_contex
   for (k = 0; k < plan->n_outputs; ++k)
     if (plan->outputs[k].source == CNNOPT_FROM_STAGE)
       slot[plan->outputs[k].slot] = outputs[k];
+  /* The tensors between stages: their sizes, then their places. */
+  for (s = 0; s < plan->n_steps; ++s) {
+    int r = plan->steps[s].result;
+    if (slot[r])
+      continue;
+    if (cnnopt_api_wrap(&own[r], &dims[r * CNNOPT_MAX_RANK], &plan->slots[r], batch, NULL,
+                        message, size)) {
+      status = CNNOPT_HALIDE_OUT_OF_MEMORY;
+      goto done;
+    }
+    bytes[r] = (size_t)cnnopt_api_elements(&own[r]) * 4;
+    if (bytes[r] > (size_t)CNNOPT_MAX_ELEMENTS / 4) {
+      /* A quarter of Halide's limit (its buffers stay under 2^31 bytes):
+       * a stage's scratch, whose own checks are compiled out, can be up to
+       * 4x the tensors it reads and writes. */
+      snprintf(message, size,
+               "'%s' would take %zu bytes; with its stages' scratch (up to 4x) that exceeds "
+               "Halide's limit of %lld bytes per buffer: use a smaller batch",
+               plan->slots[r].name, bytes[r], (long long)CNNOPT_MAX_ELEMENTS);
+      status = CNNOPT_HALIDE_ALLOCATION_TOO_LARGE;
+      goto done;
+    }
+    if (largest < 0 || bytes[r] > bytes[largest])
+      largest = r;
+  }
+  if (arena->batch != batch || !arena->block) {
+    needed = cnnopt_api_plan_arena(plan, bytes, arena);
+    if (!needed) {
+      snprintf(message, size, "out of memory for the model's tensor table");
+      status = CNNOPT_HALIDE_OUT_OF_MEMORY;
+      goto done;
+    }
+    if (needed > arena->bytes) {
+      free(arena->block);
+      arena->block = malloc(needed + 64);
+      arena->bytes = arena->block ? needed : 0;
+    }
+    arena->batch = arena->block ? batch : 0;
+    if (!arena->block) {
+      snprintf(message, size, "out of memory for the tensors between stages (%zu bytes; the "
+               "largest, '%s', %zu bytes)", needed, largest >= 0 ? plan->slots[largest].name : "",
+               largest >= 0 ? bytes[largest] : (size_t)0);
+      status = CNNOPT_HALIDE_OUT_OF_MEMORY;
+      goto done;
+    }
+  }
+  base = (uint8_t *)(((uintptr_t)arena->block + 63) & ~(uintptr_t)63);
+  for (k = 0; k < plan->n_slots; ++k)
+    if (bytes[k]) {
+      own[k].host = base + arena->offsets[k];
+      slot[k] = &own[k];
+    }
   for (s = 0; s < plan->n_steps && !status; ++s) {
     const cnnopt_plan_step *step = &plan->steps[s];
-    int a = 0, r = step->result;
-    if (!slot[r]) {
-      /* A tensor between stages: 64-byte aligned, as Halide allocates. */
-      size_t bytes;
-      if (cnnopt_api_wrap(&own[r], &dims[r * CNNOPT_MAX_RANK], &plan->slots[r], batch, NULL,
-                          message, size)) {
-        status = CNNOPT_HALIDE_OUT_OF_MEMORY;
-        break;
-      }
-      bytes = (size_t)cnnopt_api_elements(&own[r]) * 4;
-      if (bytes > (size_t)CNNOPT_MAX_ELEMENTS / 4) {
-        /* A quarter of Halide's limit (its buffers stay under 2^31 bytes):
-         * a stage's scratch, whose own checks are compiled out, can be
-         * up to 4x the tensors it reads and writes. */
-        snprintf(message, size,
-                 "'%s' would take %zu bytes; with its stages' scratch (up to 4x) that exceeds "
-                 "Halide's limit of %lld bytes per buffer: use a smaller batch",
-                 plan->slots[r].name, bytes, (long long)CNNOPT_MAX_ELEMENTS);
-        status = CNNOPT_HALIDE_ALLOCATION_TOO_LARGE;
-        break;
-      }
-      memory[r] = malloc(bytes + 64);
-      if (!memory[r]) {
-        snprintf(message, size, "out of memory for '%s' (%zu bytes)", plan->slots[r].name,
-                 bytes);
-        status = CNNOPT_HALIDE_OUT_OF_MEMORY;
-        break;
-      }
-      own[r].host = (uint8_t *)(((uintptr_t)memory[r] + 63) & ~(uintptr_t)63);
-      slot[r] = &own[r];
-    }
+    int a = 0;
     args[a++] = &user_context;
     for (k = 0; k < step->n_reads; ++k)
       args[a++] = slot[plan->reads[step->first_read + k]];
@@ -589,32 +690,29 @@ static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_contex
       args[a++] = params;
       args[a++] = packed;
     }
-    args[a++] = slot[r];
+    args[a++] = slot[step->result];
+    if (plan->on_step)
+      plan->on_step(plan->on_step_user, s, 0);
     status = step->run(args);
-    for (k = 0; k < plan->n_slots; ++k)
-      if (plan->last_reader[k] == s && memory[k]) {
-        free(memory[k]);
-        memory[k] = NULL;
-      }
+    if (plan->on_step)
+      plan->on_step(plan->on_step_user, s, 1);
   }
   for (k = 0; k < plan->n_outputs && !status; ++k) {
     const cnnopt_plan_output *out = &plan->outputs[k];
-    size_t bytes = (size_t)cnnopt_api_elements(outputs[k]) * 4;
+    size_t out_bytes = (size_t)cnnopt_api_elements(outputs[k]) * 4;
     if (out->source == CNNOPT_FROM_SLOT)
-      memcpy(outputs[k]->host, slot[out->slot]->host, bytes);
+      memcpy(outputs[k]->host, slot[out->slot]->host, out_bytes);
     else if (out->source == CNNOPT_FROM_PARAMS)
-      memcpy(outputs[k]->host, (const float *)params->host + out->offset, bytes);
+      memcpy(outputs[k]->host, (const float *)params->host + out->offset, out_bytes);
     else if (out->source == CNNOPT_FROM_PACKED)
-      memcpy(outputs[k]->host, (const float *)packed->host + out->offset, bytes);
+      memcpy(outputs[k]->host, (const float *)packed->host + out->offset, out_bytes);
   }
 done:
-  if (memory)
-    for (k = 0; k < plan->n_slots; ++k)
-      free(memory[k]);
+  cnnopt_arena_release(&call_arena);
   free(own);
   free(dims);
   free(slot);
-  free(memory);
+  free(bytes);
   free(args);
   return status;
 }

@@ -22,7 +22,8 @@ using namespace Halide;
 /// rows use one vector.
 /// gemm (1x1: one reduction variable) and depthwise (taps only, unrolled)
 /// use the same tile.
-void scheduleDirectConv(KernelFuncs &funcs, const Target &target, bool unrollTaps) {
+void scheduleDirectConv(KernelFuncs &funcs, const Target &target, bool unrollTaps,
+                        bool inputChannelsLast) {
   int width = vectorWidth(target);
   Func f = funcs.result.func, conv = funcs.stages.at("conv");
   const Shape &shape = funcs.result.shape;
@@ -71,8 +72,171 @@ void scheduleDirectConv(KernelFuncs &funcs, const Target &target, bool unrollTap
     for (const RVar &tap : r)
       update.unroll(tap);
   vectorizeRow(update, c[0]);
-  if (funcs.stages.count("padded"))
-    scheduleStage(funcs.stages.at("padded"), target);
+  // Depthwise reads its padded input as row vectors: NCHW.
+  schedulePadded(funcs, target, inputChannelsLast && !unrollTaps);
+}
+
+void schedulePadded(KernelFuncs &funcs, const Target &target, bool channelsLast) {
+  auto found = funcs.stages.find("padded");
+  if (found == funcs.stages.end())
+    return;
+  Func padded = found->second;
+  if (!channelsLast) {
+    scheduleStage(padded, target);
+    return;
+  }
+  std::vector<Var> a = padded.args(); // x, y, c, n
+  Var rows(padded.name() + "_rows");
+  padded.compute_root()
+      .reorder_storage(a[2], a[0], a[1], a[3])
+      .reorder(a[2], a[0], a[1], a[3])
+      .vectorize(a[2], vectorWidth(target), TailStrategy::GuardWithIf)
+      .fuse(a[1], a[3], rows)
+      .parallel(rows);
+}
+
+namespace {
+
+/// A register tile of a channels-last convolution: `vectors` vectors of
+/// output channels x `pixels` pixels of one row.
+struct ChannelsLastTile {
+  int vectors = 1, pixels = 1;
+};
+
+/// The tile that does the most multiply-adds per load for a row of `width`
+/// pixels and `channelVectors` vectors of channels, within `registers`:
+/// the accumulators, the weight vectors of a step and one broadcast input. A tile
+/// that does not divide the row recomputes the overlap of the last one.
+ChannelsLastTile chooseTile(int channelVectors, int width, int registers) {
+  ChannelsLastTile best;
+  double bestScore = 0;
+  for (int v = 1; v <= std::min(4, channelVectors); ++v) {
+    if (channelVectors % v != 0)
+      continue;
+    // One register spare: at exactly the limit LLVM's scheduler spills.
+    for (int p = 1; p <= width && v * p + v + 1 <= registers - 1; ++p) {
+      int tiles = (width + p - 1) / p;
+      double perLoad = double(v * p) / double(v + p); // FMAs per vector loaded
+      double used = double(width) / double(tiles * p);
+      double score = perLoad * used;
+      if (score > bestScore + 1e-9) {
+        bestScore = score;
+        best = {v, p};
+      }
+    }
+  }
+  return best;
+}
+
+/// Weights beyond this (bytes) make a layer "deep": it runs one channel
+/// tile at a time over the whole image, its reduction in chunks of
+/// kReductionChunk input channels.
+constexpr int64_t kDeepWeightBytes = 256 << 10;
+constexpr int kReductionChunk = 32;
+
+/// The constant extents of the reduction of `f`'s first update, in its
+/// RDom's order (Func::rvars() names the variables without their bounds).
+std::vector<int64_t> reductionExtents(Func f) {
+  std::vector<int64_t> extents;
+  for (const Internal::ReductionVariable &r : f.function().update(0).schedule().rvars())
+    if (const int64_t *extent = Internal::as_const_int(r.extent))
+      extents.push_back(*extent);
+  return extents;
+}
+
+/// The bytes of weights a conv accumulator reads: its output channels x
+/// the extent of its reduction.
+int64_t weightBytes(Func conv, int outChannels) {
+  int64_t bytes = 4 * int64_t(outChannels);
+  for (int64_t extent : reductionExtents(conv))
+    bytes *= extent;
+  return bytes;
+}
+
+} // namespace
+
+/// Direct, 1x1 (gemm) and depthwise convolutions stored channels-last
+/// (PERF_NOTES lessons 1-3, 5): a tile of `vectors` vectors of output
+/// channels x `pixels` pixels of a row keeps its accumulators in registers;
+/// each reduction step loads the weight vectors of the tile (output
+/// channels innermost, algorithms/Conv.cpp) and broadcasts one input
+/// element per pixel (dense) or loads one input vector per pixel and tap
+/// (depthwise, taps unrolled). Layers whose weights fit in L2 run row by
+/// row, the channel tiles of a row in turn; deep layers with large weights
+/// run one channel tile at a time over the whole image (and batch), so that
+/// its slice of the weights stays in cache.
+void scheduleChannelsLastConv(KernelFuncs &funcs, Func stored, const Target &target,
+                              bool depthwise, bool inputChannelsLast) {
+  int width = vectorWidth(target);
+  Func conv = funcs.stages.at("conv");
+  const Shape &shape = funcs.result.shape; // N, C, H, W
+  int channels = int(shape[1]), rowWidth = int(shape[3]);
+  ChannelsLastTile tile = chooseTile(channels / width, rowWidth, vectorRegisters(target));
+  int tileChannels = tile.vectors * width;
+  std::vector<RVar> r = conv.rvars(0); // (ci, ky, kx), (ci), or (ky, kx)
+  int64_t inChannels = depthwise ? 0 : reductionExtents(conv).at(0);
+  bool deep = !depthwise && weightBytes(conv, channels) > kDeepWeightBytes &&
+              inChannels >= 2 * kReductionChunk;
+
+  std::vector<Var> a = stored.args(); // c, x, y, n
+  Var c = a[0], x = a[1], y = a[2], n = a[3];
+  Var co("co"), ci("ci"), cv("cv"), cl("cl"), xo("xo"), xi("xi"), tasks("tasks");
+  stored.compute_root()
+      .split(x, xo, xi, tile.pixels)
+      .split(c, co, ci, tileChannels)
+      .split(ci, cv, cl, width);
+  if (deep)
+    stored.reorder(cl, xi, cv, xo, y, n, co).parallel(co);
+  else
+    stored.reorder(cl, xi, cv, xo, co, y, n).fuse(co, y, tasks).fuse(tasks, n, tasks).parallel(tasks);
+  stored.vectorize(cl).unroll(xi).unroll(cv);
+
+  std::vector<Var> k = conv.args(); // ox, oy, o, n
+  Var ov("ov"), ol("ol"), tx("tx"), px("px");
+  // A tile's accumulators live in registers (a shallow layer's: computed
+  // per tile; a deep layer's: per image and channel tile, so that a chunk
+  // of its input channels is reduced over every pixel tile while that
+  // chunk of the weights stays in L1, PERF_NOTES lesson 3).
+  conv.compute_at(stored, deep ? n : xo)
+      .reorder_storage(k[2], k[0], k[1], k[3]) // channels innermost: whole vectors
+      .split(k[2], ov, ol, width)
+      .reorder(ol, ov, k[0], k[1], k[3])
+      .vectorize(ol)
+      .unroll(ov);
+  if (!deep)
+    conv.unroll(k[0]);
+  // Innermost: the tile (each pixel's broadcast input meets every weight
+  // vector of the step), then the reduction in the weights' memory order:
+  // input channel, kernel column, kernel row (depthwise: the taps).
+  std::vector<VarOrRVar> order{ol, ov, deep ? VarOrRVar(px) : VarOrRVar(k[0])};
+  RVar chunk("chunk"), inChunk("in_chunk");
+  std::vector<RVar> reduction = r;
+  if (deep)
+    reduction[0] = inChunk;
+  if (r.size() == 3)
+    order.insert(order.end(), {reduction[0], reduction[2], reduction[1]});
+  else
+    order.insert(order.end(), reduction.begin(), reduction.end());
+  if (deep)
+    order.insert(order.end(), {tx, k[1], chunk, k[3]});
+  else
+    order.insert(order.end(), {k[1], k[3]});
+  Stage update = conv.update();
+  update.split(k[2], ov, ol, width);
+  if (deep)
+    update.split(k[0], tx, px, tile.pixels, TailStrategy::GuardWithIf)
+        .split(r[0], chunk, inChunk, kReductionChunk, TailStrategy::GuardWithIf)
+        .unroll(px);
+  else
+    update.unroll(k[0]);
+  update.reorder(order).vectorize(ol).unroll(ov);
+  if (depthwise)
+    for (const RVar &tap : r)
+      update.unroll(tap);
+  if (depthwise && funcs.stages.count("padded"))
+    funcs.stages.at("padded").compute_inline();
+  else
+    schedulePadded(funcs, target, inputChannelsLast || depthwise);
 }
 
 namespace {

@@ -18,7 +18,14 @@ void scheduleStage(Halide::Func f, const Halide::Target &target);
 /// Only the pure definition of `f` (its updates are the caller's).
 void scheduleInitialValue(Halide::Func f, const Halide::Target &target);
 // Conv.cpp
-void scheduleDirectConv(KernelFuncs &funcs, const Halide::Target &target, bool unrollTaps);
+void scheduleDirectConv(KernelFuncs &funcs, const Halide::Target &target, bool unrollTaps,
+                        bool inputChannelsLast);
+void scheduleChannelsLastConv(KernelFuncs &funcs, Halide::Func stored,
+                              const Halide::Target &target, bool depthwise,
+                              bool inputChannelsLast);
+/// A conv's zero-padded input ("padded"), if it has one: stored NCHW, or
+/// channels-last and vectorised along the channels.
+void schedulePadded(KernelFuncs &funcs, const Halide::Target &target, bool channelsLast);
 void scheduleWinogradConv(KernelFuncs &funcs, const Halide::Target &target);
 // Linear.cpp
 void scheduleLinear(KernelFuncs &funcs, const Halide::Target &target, bool inlined);

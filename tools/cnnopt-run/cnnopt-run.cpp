@@ -2,7 +2,7 @@
 //
 //   cnnopt-run MODEL.cnn [--model NAME] [--weights W.safetensors]
 //              --input NAME=FILE.npy ... [--output NAME=FILE.npy ...]
-//              [--bench N] [--threads T] [--seed S] [--input-shape x=3,64,64]
+//              [--bench N [--profile]] [--threads T] [--seed S] [--input-shape x=3,64,64]
 //              [-O0|-O2] [--conv-algorithm [SCOPE=]ALG ...]
 //
 // `--input x=a.npy,b.npy --output y=ya.npy,yb.npy` runs the model once per
@@ -13,8 +13,9 @@
 // initialisers), checks every input against the model's signature, runs
 // and writes the outputs. The parameters are packed once (folded batch
 // norms, transformed weights), as a C program's M_context_create does.
-// `--bench N` prints the median latency of N runs; `--threads T` sets the
-// threads the generated code runs on (default: one per core).
+// `--bench N` prints the median latency of N runs (`--profile`: and each
+// stage's); `--threads T` sets the threads the generated code runs on
+// (default: one per core).
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CnnToKernelSpecs.h"
@@ -62,6 +63,9 @@ cl::list<std::string> outputs("output", cl::desc("Write a model output to a .npy
                               cl::value_desc("name=file.npy[,file.npy...]"), cl::cat(category));
 cl::opt<unsigned> benchRuns("bench", cl::desc("Time N runs and print the median latency"),
                             cl::value_desc("N"), cl::init(0), cl::cat(category));
+cl::opt<bool> profile("profile",
+                      cl::desc("With --bench: also print each stage's median time, slowest first"),
+                      cl::cat(category));
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the default initialisers"), cl::init(0),
                        cl::cat(category));
 cl::opt<std::string> target("target", cl::desc("Halide target (default: host)"),
@@ -200,6 +204,24 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+/// One line per stage, slowest first: median and fastest ms, share of the
+/// medians' total, step number and the tensor it stores.
+void printProfile(const std::vector<std::string> &names,
+                  const std::vector<std::vector<double>> &times) {
+  std::vector<std::pair<double, size_t>> rows;
+  double total = 0;
+  for (size_t s = 0; s < names.size(); ++s) {
+    rows.push_back({median(times[s]), s});
+    total += rows.back().first;
+  }
+  std::sort(rows.rbegin(), rows.rend());
+  llvm::outs() << llvm::format("stage medians (sum %.3f ms), fastest runs:\n", total);
+  for (const auto &[ms, s] : rows)
+    llvm::outs() << llvm::format("  %9.3f ms %9.3f ms %5.1f%%  step %3zu  %s\n", ms,
+                                 *std::min_element(times[s].begin(), times[s].end()),
+                                 total > 0 ? 100 * ms / total : 0.0, s, names[s].c_str());
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -215,6 +237,8 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions({&category, &cnnopt::tools::optimizationCategory()});
   cl::ParseCommandLineOptions(argc, argv, "cnnopt-run: run a model on .npy inputs\n");
 
+  if (profile && benchRuns == 0)
+    return cnnopt::tools::fail(kTool, "--profile times the runs of --bench N: add --bench");
   cnnopt::FrontendOptions options;
   std::vector<Bindings> inputRuns, outputRuns;
   if (!cnnopt::tools::parseShapeOverrides(kTool, inputShapes, options) ||
@@ -295,15 +319,21 @@ int main(int argc, char **argv) {
 
   if (benchRuns > 0) {
     std::vector<double> times;
+    std::vector<std::vector<double>> stageTimes(jit->stageNames().size());
+    jit->setProfiling(profile);
     for (unsigned r = 0; r < benchRuns; ++r) {
       auto start = std::chrono::steady_clock::now();
       if (!jit->run(inputTensors.front(), results, message))
         return cnnopt::tools::fail(kTool, "run failed: " + message);
       times.push_back(std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - start).count());
+      for (size_t s = 0; profile && s < stageTimes.size(); ++s)
+        stageTimes[s].push_back(jit->stageMilliseconds()[s]);
     }
     llvm::outs() << llvm::format("median latency: %.3f ms over %u runs\n", median(times),
                                  unsigned(benchRuns));
+    if (profile)
+      printProfile(jit->stageNames(), stageTimes);
   }
   return 0;
 }
