@@ -6,9 +6,13 @@ against oneDNN's best primitive, side by side in one run.
     /usr/bin/python3 bench/layers/run.py --threads 2 --layers r50_3x3_56,dw3_112
     /usr/bin/python3 bench/layers/run.py --markdown /tmp/layers.md
 
-For every layer it writes a one-conv model (conv2d with bias; the -O2
-pipeline picks the algorithm, shown in the table), times
-`cnnopt-run --bench RUNS --threads T` (median, the parameters packed once)
+For every layer it writes a model with the conv (conv2d with bias; the -O2
+pipeline picks the algorithm, shown in the table) between two 1x1 max
+pools, so that the conv reads and writes the layout it has inside a model
+(channels-last where the kernels want it; the pools at the model's edges
+permute from and to NCHW), times the conv's stage with
+`cnnopt-run --bench RUNS --profile --threads T` (median, the parameters
+packed once)
 and `onednn-conv` (build/bin, format_tag::any and convolution_auto: the
 layout and algorithm PyTorch's optimised path gets, weights prepacked;
 OMP_NUM_THREADS=T), and prints GFLOP/s, cnnopt's speed as a percentage of
@@ -60,8 +64,18 @@ def parse_args():
 
 def model_text(name, c, h, k, r, stride, groups):
     return (f"model {name}(x: f32[N, {c}, {h}, {h}]) {{\n"
-            f"  y = conv2d(x, {k}, {r}, stride={stride}, padding={r // 2}, groups={groups})\n"
-            f"  return y\n}}\n")
+            f"  a = max_pool2d(x, 1)\n"
+            f"  y = conv2d(a, {k}, {r}, stride={stride}, padding={r // 2}, groups={groups})\n"
+            f"  z = max_pool2d(y, 1)\n"
+            f"  return z\n}}\n")
+
+
+def conv_stage_ms(profile):
+    """The median of the conv's stage (the tensor `y_...`) in --profile's table."""
+    found = re.search(r"^\s+([0-9.]+) ms\s+[0-9.]+ ms\s+[0-9.]+%\s+step\s+\d+\s+y_", profile, re.M)
+    if not found:
+        sys.exit("no stage of the conv in cnnopt-run --profile's output:\n" + profile)
+    return float(found.group(1))
 
 
 def run(cmd, env=None):
@@ -102,9 +116,8 @@ def main():
             out = (h + 2 * (r // 2) - r) // stride + 1
             flops = 2.0 * args.batch * k * out * out * (c // groups) * r * r
             for threads in map(int, args.threads.split(",")):
-                text = run([cnnopt_run, path, "--input", f"x={x}", "--bench", str(args.runs),
-                            "--threads", str(threads)])
-                ms = float(re.search(r"median latency: ([0-9.]+) ms", text).group(1))
+                ms = conv_stage_ms(run([cnnopt_run, path, "--input", f"x={x}", "--bench",
+                                        str(args.runs), "--profile", "--threads", str(threads)]))
                 env = dict(os.environ, OMP_NUM_THREADS=str(threads))
                 text = run([onednn, str(args.batch), str(c), str(h), str(h), str(k), str(r),
                             str(r), str(stride), str(r // 2), str(groups), str(args.runs)], env)
