@@ -200,24 +200,36 @@ public:
       const Shape &shape = program.values[id].shape;
       return shape.size() != 4 || shape[2] * shape[3] == 1;
     };
+    // Each stage's reads, and those it takes in either layout (found once:
+    // the demotions below only change layouts).
+    struct StageReads {
+      const Kernel *kernel;
+      std::vector<int> reads;
+      std::set<int> eitherLayout;
+    };
+    std::vector<StageReads> stages;
+    for (const Kernel &k : program.kernels) {
+      if (!isStored(k.result))
+        continue;
+      StageReads &stage = stages.emplace_back(StageReads{&k, {}, {}});
+      std::set<int> seen;
+      collectReads(k, seen, stage.reads);
+      if (readsInputInEitherLayout(k) && k.operands[0] >= 0) {
+        std::set<int> inputSeen;
+        std::vector<int> inputReads;
+        collectReads(k.operands[0], inputSeen, inputReads);
+        stage.eitherLayout.insert(inputReads.begin(), inputReads.end());
+      }
+    }
     for (bool changed = true; changed;) {
       changed = false;
-      for (const Kernel &k : program.kernels) {
-        if (!isStored(k.result))
-          continue;
-        std::set<int> seen, eitherLayout;
-        std::vector<int> reads, inputReads;
-        collectReads(k, seen, reads);
-        if (readsInputInEitherLayout(k) && k.operands[0] >= 0) {
-          std::set<int> inputSeen;
-          collectReads(k.operands[0], inputSeen, inputReads);
-          eitherLayout.insert(inputReads.begin(), inputReads.end());
-        }
+      for (const StageReads &stage : stages) {
+        const Kernel &k = *stage.kernel;
         bool resultLast = channelsLast.count(k.result) != 0;
         bool edge = outputs.count(k.result) != 0;
-        for (int id : reads) {
+        for (int id : stage.reads) {
           bool readLast = channelsLast.count(id) != 0;
-          if (readLast == resultLast || onePixel(id) || eitherLayout.count(id) || edge ||
+          if (readLast == resultLast || onePixel(id) || stage.eitherLayout.count(id) || edge ||
               inputs.count(id))
             continue;
           channelsLast.erase(readLast ? id : k.result);
