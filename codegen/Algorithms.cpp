@@ -73,8 +73,8 @@ std::string convAlgorithm(const Kernel &kernel) {
 }
 
 KernelFuncs defineKernel(const Kernel &kernel, const std::vector<const Tensor *> &operands,
-                         const Shape &resultShape, Prepacker *packer) {
-  Call call{kernel, operands, resultShape, packer, {}};
+                         const Shape &resultShape, Prepacker *packer, int weightBlock) {
+  Call call{kernel, operands, resultShape, packer, weightBlock, {}};
   if (kernel.op == "conv2d" || kernel.op == "fused_conv2d")
     return convAlgorithms().at(convAlgorithm(kernel))(call);
   auto definition = definitions().find(kernel.op);

@@ -37,9 +37,13 @@ std::string convAlgorithm(const Kernel &kernel);
 /// operand). `resultShape` is the kernel's inferred shape (kDynamic batch).
 /// With `packer`, parameter-only computations inside the kernel (folded
 /// weights, Winograd-transformed weights) are prepacked: computed once.
+/// A dense conv packs its weights' output channels in blocks of
+/// `weightBlock` (0: one block), so that the slice a register tile reads
+/// (Schedules.h weightBlock()) is contiguous.
 KernelFuncs defineKernel(const Kernel &kernel,
                          const std::vector<const Tensor *> &operands,
-                         const Shape &resultShape, Prepacker *packer = nullptr);
+                         const Shape &resultShape, Prepacker *packer = nullptr,
+                         int weightBlock = 0);
 
 } // namespace cnnopt::codegen
 

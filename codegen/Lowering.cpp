@@ -140,7 +140,7 @@ public:
       for (int id : k.operands)
         operands.push_back(id < 0 ? nullptr : &values[id]);
       const Shape &shape = program.values[k.result].shape;
-      KernelFuncs funcs = defineKernel(k, operands, shape, &packer);
+      KernelFuncs funcs = defineKernel(k, operands, shape, &packer, weightBlock(k, shape, target));
       if (parameterOnly(operands, shape)) {
         values[k.result] = packer.pack(packKey(k.result), funcs.result.func, shape);
         packedKernels.insert(k.result);
@@ -485,8 +485,8 @@ private:
     std::vector<const Tensor *> operands;
     for (int id : k.operands)
       operands.push_back(id < 0 ? nullptr : &valueIn(id));
-    KernelFuncs funcs =
-        defineKernel(k, operands, program.values[k.result].shape, &packer);
+    const Shape &shape = program.values[k.result].shape;
+    KernelFuncs funcs = defineKernel(k, operands, shape, &packer, weightBlock(k, shape, target));
     KernelPlacement placement;
     placement.inlined = inlined.count(k.result) != 0;
     placement.inputChannelsLast = !operands.empty() && operands[0] && operands[0]->channelsLast;

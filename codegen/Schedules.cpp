@@ -78,6 +78,12 @@ bool storesChannelsLast(const Kernel &kernel, const std::vector<TensorType> &val
 
 bool readsInputInEitherLayout(const Kernel &kernel) { return isDenseConv(kernel); }
 
+int weightBlock(const Kernel &kernel, const Shape &resultShape, const Target &target) {
+  if (!isDenseConv(kernel) || schedules::isGpu(target))
+    return 0;
+  return schedules::channelsLastTileChannels(int(resultShape[1]), int(resultShape[3]), target);
+}
+
 void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &target,
                     const KernelPlacement &placement) {
   // Parameter-only data (transformed weights, ...): once per call.

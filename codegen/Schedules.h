@@ -46,6 +46,12 @@ void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs,
 /// gather its inputs).
 bool storesChannelsLast(const Kernel &kernel, const std::vector<TensorType> &values);
 
+/// The output channels per block of a dense conv's packed weights
+/// (Algorithms.h defineKernel()): those of its channels-last register tile,
+/// whose slice of the weights is then one contiguous run; 0 (one block) for
+/// other kernels and GPU targets.
+int weightBlock(const Kernel &kernel, const Shape &resultShape, const Halide::Target &target);
+
 /// Whether `kernel` reads its operand 0 (the input) as well in either
 /// layout whatever its own output's layout is: dense convolutions read it
 /// one broadcast element at a time.

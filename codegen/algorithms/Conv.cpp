@@ -49,21 +49,52 @@ KernelFuncs finishConv(Call &c, const Accumulands &a, Func conv, Var ox, Var oy,
   return c.done(f);
 }
 
-/// The weight `w` laid out again, once (prepacked), with its axes in
-/// `order` (the axes left out have extent 1) and the output channels
-/// innermost: a vector of output channels is then one load, and a
-/// reduction step reads consecutive floats. Every schedule reads it so.
-Tensor outputChannelsInnermost(Call &c, const Tensor &w, const std::vector<int> &order) {
+/// A conv's or linear's weight laid out again, once (prepacked), with the
+/// output channels innermost: a vector of output channels is one load and
+/// a reduction step reads consecutive floats. Blocked, the output channels
+/// are split into blocks of `block` that are outermost, so that a register
+/// tile's slice of the weights is contiguous instead of one cache line per
+/// input channel at a stride of all the output channels (a power-of-two
+/// stride that maps every line of a reduction chunk to one L1 set).
+struct OutputChannelsInnermost {
+  Tensor packed;
+  int block = 0; ///< 0: not blocked
+
+  /// The weight at `outer` (the axes of the layout but the output channel)
+  /// and output channel `o`.
+  Expr at(std::vector<Expr> outer, Expr o) const {
+    if (block == 0) {
+      outer.push_back(o);
+      return packed.at(outer);
+    }
+    outer.insert(outer.begin(), o / block);
+    outer.push_back(o % block);
+    return packed.at(outer);
+  }
+};
+
+/// `w` with its axes in `order` (the axes left out have extent 1), the
+/// output channel (axis 0) last, in blocks of `block` channels when they
+/// divide the output channels.
+OutputChannelsInnermost outputChannelsInnermost(Call &c, const Tensor &w,
+                                                const std::vector<int> &order, int block = 0) {
+  int64_t outChannels = w.shape[0];
+  if (block <= 0 || block >= outChannels || outChannels % block != 0)
+    block = 0;
   Shape shape;
+  if (block)
+    shape.push_back(outChannels / block);
   for (int axis : order)
-    shape.push_back(w.shape[axis]);
-  auto v = axisVars(int(order.size()));
+    shape.push_back(axis == 0 && block ? block : w.shape[axis]);
+  auto v = axisVars(int(shape.size()));
   std::vector<Expr> at(size_t(w.rank()), Expr(0));
   for (size_t k = 0; k < order.size(); ++k)
-    at[size_t(order[k])] = v[k];
+    at[size_t(order[k])] = v[k + (block ? 1 : 0)];
+  if (block)
+    at[0] = v[0] * block + v.back();
   Func relaid(c.resultFunc("_relaid_weight").name() + "_def");
   relaid(halideArgs(v)) = w.definedAt(at);
-  return c.prepack("relaid_weight", relaid, shape, w.parameterOnly);
+  return {c.prepack("relaid_weight", relaid, shape, w.parameterOnly), block};
 }
 
 /// The input with its zero padding as a stage of its own ("padded"), so
@@ -87,7 +118,8 @@ KernelFuncs directConv2d(Call &c) {
   const Kernel &k = c.kernel;
   Accumulands a = accumulands(c);
   const Tensor &w = a.weight;
-  Tensor hwio = outputChannelsInnermost(c, w, {2, 3, 1, 0}); // [kh, kw, I/groups, O]
+  // [O/block,] kh, kw, I/groups, O or block
+  OutputChannelsInnermost hwio = outputChannelsInnermost(c, w, {2, 3, 1, 0}, c.weightBlock);
   const auto &stride = k.ints("stride"), &dilation = k.ints("dilation");
   int groups = int(k.i("groups"));
   int outPerGroup = int(w.shape[0]) / groups, inPerGroup = int(w.shape[1]);
@@ -101,7 +133,7 @@ KernelFuncs directConv2d(Call &c) {
   Expr ix = ox * int(stride[1]) + r.z * int(dilation[1]);
   Func conv = c.stage("conv");
   conv(ox, oy, o, n) = a.bias ? a.bias->at({o}) : f32(0);
-  conv(ox, oy, o, n) += input(ix, iy, ci, n) * hwio.at({r.y, r.z, r.x, o});
+  conv(ox, oy, o, n) += input(ix, iy, ci, n) * hwio.at({r.y, r.z, r.x}, o);
   return finishConv(c, a, conv, ox, oy, o, n);
 }
 
@@ -111,14 +143,14 @@ KernelFuncs gemmConv2d(Call &c) {
   const Kernel &k = c.kernel;
   Accumulands a = accumulands(c);
   const Tensor &x = c.op(0), &w = a.weight;
-  Tensor io = outputChannelsInnermost(c, w, {1, 0}); // [I, O]
+  OutputChannelsInnermost io = outputChannelsInnermost(c, w, {1, 0}, c.weightBlock); // [O/block,] I, O or block
   const auto &stride = k.ints("stride");
   Var ox("ox"), oy("oy"), o("o"), n("n");
   RDom r(0, int(w.shape[1]), "r");
   Func conv = c.stage("conv");
   conv(ox, oy, o, n) = a.bias ? a.bias->at({o}) : f32(0);
   conv(ox, oy, o, n) +=
-      x.at({n, r, oy * int(stride[0]), ox * int(stride[1])}) * io.at({r, o});
+      x.at({n, r, oy * int(stride[0]), ox * int(stride[1])}) * io.at({r}, o);
   return finishConv(c, a, conv, ox, oy, o, n);
 }
 
@@ -128,7 +160,7 @@ KernelFuncs depthwiseConv2d(Call &c) {
   const Kernel &k = c.kernel;
   Accumulands a = accumulands(c);
   const Tensor &w = a.weight;
-  Tensor hwo = outputChannelsInnermost(c, w, {2, 3, 0}); // [kh, kw, O]
+  OutputChannelsInnermost hwo = outputChannelsInnermost(c, w, {2, 3, 0}); // [kh, kw, O]
   const auto &stride = k.ints("stride"), &dilation = k.ints("dilation");
   int multiplier = int(w.shape[0]) / int(k.i("groups"));
   Func input = paddedInput(c);
@@ -139,7 +171,7 @@ KernelFuncs depthwiseConv2d(Call &c) {
   Expr ix = ox * int(stride[1]) + r.y * int(dilation[1]);
   Func conv = c.stage("conv");
   conv(ox, oy, o, n) = a.bias ? a.bias->at({o}) : f32(0);
-  conv(ox, oy, o, n) += input(ix, iy, ci, n) * hwo.at({r.x, r.y, o});
+  conv(ox, oy, o, n) += input(ix, iy, ci, n) * hwo.at({r.x, r.y}, o);
   return finishConv(c, a, conv, ox, oy, o, n);
 }
 
@@ -183,14 +215,14 @@ KernelFuncs convTranspose2d(Call &c) {
 KernelFuncs linear(Call &c) {
   Accumulands a = accumulands(c);
   const Tensor &x = c.op(0), &w = a.weight;
-  Tensor io = outputChannelsInnermost(c, w, {1, 0}); // [in, out]
+  OutputChannelsInnermost io = outputChannelsInnermost(c, w, {1, 0}); // [in, out]
   auto v = axisVars(x.rank());
   RDom r(0, int(w.shape[1]), "r");
   std::vector<Expr> in = asExprs(v);
   in.back() = r;
   Func acc = c.stage("acc");
   acc(halideArgs(v)) = a.bias ? a.bias->at({v.back()}) : f32(0);
-  acc(halideArgs(v)) += x.at(in) * io.at({r, v.back()});
+  acc(halideArgs(v)) += x.at(in) * io.at({r}, v.back());
   Func f = c.resultFunc();
   f(halideArgs(v)) = epilogue(c, a, acc(halideArgs(v)), v.back(), asExprs(v));
   return c.done(f);

@@ -28,6 +28,7 @@ struct Call {
   const Operands &ops;
   const Shape &shape; ///< the result's shape
   Prepacker *packer; ///< computes parameter-only data once (null: per call)
+  int weightBlock;   ///< output channels per block of packed dense conv weights (0: one)
   KernelFuncs out;
 
   const Tensor &op(size_t k) const { return *ops[k]; }

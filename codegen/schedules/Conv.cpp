@@ -155,6 +155,13 @@ int64_t weightBytes(Func conv, int outChannels) {
 
 } // namespace
 
+int channelsLastTileChannels(int channels, int rowWidth, const Target &target) {
+  int width = vectorWidth(target);
+  if (channels % width != 0)
+    return 0;
+  return chooseTile(channels / width, rowWidth, vectorRegisters(target)).vectors * width;
+}
+
 /// Direct, 1x1 (gemm) and depthwise convolutions stored channels-last
 /// (PERF_NOTES lessons 1-3, 5): a tile of `vectors` vectors of output
 /// channels x `pixels` pixels of a row keeps its accumulators in registers;
@@ -172,7 +179,7 @@ void scheduleChannelsLastConv(KernelFuncs &funcs, Func stored, const Target &tar
   const Shape &shape = funcs.result.shape; // N, C, H, W
   int channels = int(shape[1]), rowWidth = int(shape[3]);
   ChannelsLastTile tile = chooseTile(channels / width, rowWidth, vectorRegisters(target));
-  int tileChannels = tile.vectors * width;
+  int tileChannels = tile.vectors * width; // = channelsLastTileChannels(): the weights' block
   std::vector<RVar> r = conv.rvars(0); // (ci, ky, kx), (ci), or (ky, kx)
   int64_t inChannels = depthwise ? 0 : reductionExtents(conv).at(0);
   bool deep = !depthwise && weightBytes(conv, channels) > kDeepWeightBytes &&

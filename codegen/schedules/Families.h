@@ -20,6 +20,10 @@ void scheduleInitialValue(Halide::Func f, const Halide::Target &target);
 // Conv.cpp
 void scheduleDirectConv(KernelFuncs &funcs, const Halide::Target &target, bool unrollTaps,
                         bool inputChannelsLast);
+/// The output channels of a channels-last dense conv's register tile with
+/// `channels` output channels and rows of `rowWidth` pixels (0 when the
+/// channels are not whole vectors).
+int channelsLastTileChannels(int channels, int rowWidth, const Halide::Target &target);
 void scheduleChannelsLastConv(KernelFuncs &funcs, Halide::Func stored,
                               const Halide::Target &target, bool depthwise,
                               bool inputChannelsLast);
