@@ -97,7 +97,7 @@ void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &targ
     if (algorithm.rfind("winograd", 0) == 0)
       scheduleWinogradConv(funcs, target);
     else if (stored.defined())
-      scheduleChannelsLastConv(funcs, stored, target, depthwise, placement.inputChannelsLast);
+      scheduleChannelsLastConv(kernel, funcs, stored, target, placement.inputChannelsLast);
     else
       scheduleDirectConv(funcs, target, depthwise, placement.inputChannelsLast);
     return;

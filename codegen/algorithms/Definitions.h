@@ -93,8 +93,10 @@ inline Expr negInf() { return Expr(-std::numeric_limits<float>::infinity()); }
 inline Expr paddedAt(const Tensor &t, Expr n, Expr c, Expr y, Expr x, Expr fill) {
   int h = int(t.shape[2]), w = int(t.shape[3]);
   Expr inside = y >= 0 && y < h && x >= 0 && x < w;
-  // likely(): Halide may split the loops into borders and an interior.
-  return select(likely(inside), t.at({n, c, clamp(y, 0, h - 1), clamp(x, 0, w - 1)}), fill);
+  // likely() on the value (Halide's loop partitioning looks for it on a
+  // select's values, not its condition): loops over the padded tensor are
+  // split into borders and an interior free of the select.
+  return select(inside, likely(t.at({n, c, clamp(y, 0, h - 1), clamp(x, 0, w - 1)})), fill);
 }
 
 /// Elementwise op on operand 0.

@@ -128,6 +128,19 @@ ChannelsLastTile chooseTile(int channelVectors, int width, int registers) {
   return best;
 }
 
+/// A depthwise conv's tile: one vector of channels x up to 8 pixels. Each
+/// multiply-add loads its own input vector whatever the tile, so more
+/// channel vectors buy nothing; pixels amortise the weight vector of a tap
+/// (1 + 1/pixels loads per multiply-add). A count of pixels that divides
+/// the row is preferred, so that no tile recomputes another's pixels.
+ChannelsLastTile chooseDepthwiseTile(int width) {
+  constexpr int kMaxPixels = 8, kMinPixels = 4;
+  for (int p = std::min(kMaxPixels, width); p >= kMinPixels; --p)
+    if (width % p == 0)
+      return {1, p};
+  return {1, std::min(kMaxPixels, width)};
+}
+
 /// Weights beyond this (bytes) make a layer "deep": it runs one channel
 /// tile at a time over the whole image, its reduction in chunks of
 /// kReductionChunk input channels.
@@ -153,6 +166,29 @@ int64_t weightBytes(Func conv, int outChannels) {
   return bytes;
 }
 
+/// A channels-last depthwise conv's padded input: per strip of output rows
+/// (`tasks`), made row by row as the output rows need it (sliding window
+/// over `row`), all channels at once, in a ring of the input rows one
+/// output row reads plus those the next one adds. The copy stays in L2, the
+/// taps read no select, and Halide splits the copy's own loops into borders
+/// and an interior (the likely-tagged select of paddedAt()).
+void scheduleDepthwiseRing(const Kernel &kernel, KernelFuncs &funcs, Func stored, Func conv,
+                           Var tasks, Var row, int width) {
+  Func padded = funcs.stages.at("padded");
+  std::vector<Var> p = padded.args(); // x, y, c, n
+  int64_t kernelRows = reductionExtents(conv).at(0);
+  int64_t live = (kernelRows - 1) * kernel.ints("dilation")[0] + kernel.ints("stride")[0];
+  int ring = 1;
+  while (ring < live)
+    ring *= 2;
+  padded.store_at(stored, tasks)
+      .compute_at(stored, row)
+      .fold_storage(p[1], ring)
+      .reorder_storage(p[2], p[0], p[1], p[3])
+      .reorder(p[2], p[0], p[1], p[3])
+      .vectorize(p[2], width);
+}
+
 } // namespace
 
 int channelsLastTileChannels(int channels, int rowWidth, const Target &target) {
@@ -171,14 +207,18 @@ int channelsLastTileChannels(int channels, int rowWidth, const Target &target) {
 /// (depthwise, taps unrolled). Layers whose weights fit in L2 run row by
 /// row, the channel tiles of a row in turn; deep layers with large weights
 /// run one channel tile at a time over the whole image (and batch), so that
-/// its slice of the weights stays in cache.
-void scheduleChannelsLastConv(KernelFuncs &funcs, Func stored, const Target &target,
-                              bool depthwise, bool inputChannelsLast) {
+/// its slice of the weights stays in cache. Depthwise layers run four
+/// strips of rows per image in parallel, every channel tile of a row in
+/// turn, reading a ring of padded rows (scheduleDepthwiseRing()).
+void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Func stored,
+                              const Target &target, bool inputChannelsLast) {
+  bool depthwise = convAlgorithm(kernel) == "depthwise";
   int width = vectorWidth(target);
   Func conv = funcs.stages.at("conv");
   const Shape &shape = funcs.result.shape; // N, C, H, W
   int channels = int(shape[1]), rowWidth = int(shape[3]);
-  ChannelsLastTile tile = chooseTile(channels / width, rowWidth, vectorRegisters(target));
+  ChannelsLastTile tile = depthwise ? chooseDepthwiseTile(rowWidth)
+                                    : chooseTile(channels / width, rowWidth, vectorRegisters(target));
   int tileChannels = tile.vectors * width; // = channelsLastTileChannels(): the weights' block
   std::vector<RVar> r = conv.rvars(0); // (ci, ky, kx), (ci), or (ky, kx)
   int64_t inChannels = depthwise ? 0 : reductionExtents(conv).at(0);
@@ -188,6 +228,7 @@ void scheduleChannelsLastConv(KernelFuncs &funcs, Func stored, const Target &tar
   std::vector<Var> a = stored.args(); // c, x, y, n
   Var c = a[0], x = a[1], y = a[2], n = a[3];
   Var co("co"), ci("ci"), cv("cv"), cl("cl"), xo("xo"), xi("xi"), tasks("tasks");
+  Var strip("strip"), row("row");
   stored.compute_root()
       .split(x, xo, xi, tile.pixels)
       .split(c, co, ci, tileChannels)
@@ -202,6 +243,11 @@ void scheduleChannelsLastConv(KernelFuncs &funcs, Func stored, const Target &tar
     stored.reorder(cl, xi, cv, xo, y, co, n).fuse(co, n, tasks).parallel(tasks);
   else if (deep)
     stored.reorder(cl, xi, cv, xo, y, n, co).parallel(co);
+  else if (depthwise)
+    stored.split(y, strip, row, std::max(1, (int(shape[2]) + 3) / 4))
+        .reorder(cl, xi, cv, xo, co, row, strip, n)
+        .fuse(strip, n, tasks)
+        .parallel(tasks);
   else
     stored.reorder(cl, xi, cv, xo, co, y, n).fuse(co, y, tasks).fuse(tasks, n, tasks).parallel(tasks);
   stored.vectorize(cl).unroll(xi).unroll(cv);
@@ -249,7 +295,7 @@ void scheduleChannelsLastConv(KernelFuncs &funcs, Func stored, const Target &tar
     for (const RVar &tap : r)
       update.unroll(tap);
   if (depthwise && funcs.stages.count("padded"))
-    funcs.stages.at("padded").compute_inline();
+    scheduleDepthwiseRing(kernel, funcs, stored, conv, tasks, row, width);
   else
     schedulePadded(funcs, target, inputChannelsLast || depthwise);
 }

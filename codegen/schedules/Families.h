@@ -24,9 +24,8 @@ void scheduleDirectConv(KernelFuncs &funcs, const Halide::Target &target, bool u
 /// `channels` output channels and rows of `rowWidth` pixels (0 when the
 /// channels are not whole vectors).
 int channelsLastTileChannels(int channels, int rowWidth, const Halide::Target &target);
-void scheduleChannelsLastConv(KernelFuncs &funcs, Halide::Func stored,
-                              const Halide::Target &target, bool depthwise,
-                              bool inputChannelsLast);
+void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Halide::Func stored,
+                              const Halide::Target &target, bool inputChannelsLast);
 /// A conv's zero-padded input ("padded"), if it has one: stored NCHW, or
 /// channels-last and vectorised along the channels.
 void schedulePadded(KernelFuncs &funcs, const Halide::Target &target, bool channelsLast);

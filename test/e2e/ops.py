@@ -639,6 +639,42 @@ case("fusion", "output_is_input_op",
 
 
 # ---------------------------------------------------------------------------
+# Convs between two convs, with whole vectors of channels (16: AVX2's and
+# AVX-512's widths divide it): their tensors are channels-last, so these run
+# the channels-last kernels (register tiles, blocked weights, deep layers'
+# reduction chunks, depthwise strips over a padded ring of rows), which the
+# small cases above (4-6 channels, NCHW) do not reach.
+# ---------------------------------------------------------------------------
+def between_convs(middle, **kw):
+    """x -> 1x1 conv a -> conv m(**kw) -> 1x1 conv y."""
+    def ref(i, p):
+        a = F.conv2d(i["x"], p["a.weight"], p["a.bias"])
+        m = F.conv2d(a, p["m.weight"], p["m.bias"], **kw)
+        return F.conv2d(m, p["y.weight"], p["y.bias"])
+    return (f"a = conv2d(x, {middle[0]}, kernel=1)\nm = conv2d(a, {middle[1]})\n"
+            f"y = conv2d(m, 16, kernel=1)\nreturn y"), ref
+
+
+XL = {"x": ("N", 16, 11, 11)}
+for name, middle, kw in (
+        ("dw3", (16, "16, kernel=3, padding=1, groups=16"), dict(padding=1, groups=16)),
+        ("dw3_s2", (16, "16, kernel=3, stride=2, padding=1, groups=16"),
+         dict(stride=2, padding=1, groups=16)),
+        ("dw5_s2", (32, "32, kernel=5, stride=2, padding=2, groups=32"),
+         dict(stride=2, padding=2, groups=32)),
+        ("dw3_dilated", (16, "16, kernel=3, padding=2, dilation=2, groups=16"),
+         dict(padding=2, dilation=2, groups=16)),
+        ("dw3_valid", (16, "16, kernel=3, groups=16"), dict(groups=16)),
+        ("dense3", (16, "48, kernel=3, padding=1"), dict(padding=1)),
+        ("dense3_s2", (32, "32, kernel=3, stride=2, padding=1"), dict(stride=2, padding=1)),
+        # Weights beyond 256 KB: one channel tile over the image, input
+        # channels reduced in chunks of 32 (one chunk partial: 144 = 4.5 x 32).
+        ("deep3", (144, "64, kernel=3, padding=1"), dict(padding=1)),
+        ("deep1", (400, "176, kernel=1"), dict())):
+    body, ref = between_convs(middle, **kw)
+    case("channels_last", f"between_convs_{name}", body, ref, inputs=XL, input_scale=0.5)
+
+# ---------------------------------------------------------------------------
 # Driver
 # ---------------------------------------------------------------------------
 def case_inputs(c, b, seed):
