@@ -98,6 +98,11 @@ void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &targ
       scheduleWinogradConv(funcs, target);
     else if (stored.defined())
       scheduleChannelsLastConv(kernel, funcs, stored, target, placement.inputChannelsLast);
+    else if (placement.inputChannelsLast && isDenseConv(kernel) &&
+             funcs.result.shape[1] % schedules::vectorWidth(target) == 0)
+      // Rows of pixels would gather from channels-last input: the
+      // channels-last tile, stored to NCHW.
+      scheduleChannelsLastConv(kernel, funcs, funcs.result.func, target, true);
     else
       scheduleDirectConv(funcs, target, depthwise, placement.inputChannelsLast);
     return;

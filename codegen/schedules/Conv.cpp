@@ -225,8 +225,14 @@ void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Func sto
   bool deep = !depthwise && weightBytes(conv, channels) > kDeepWeightBytes &&
               inChannels >= 2 * kReductionChunk;
 
-  std::vector<Var> a = stored.args(); // c, x, y, n
-  Var c = a[0], x = a[1], y = a[2], n = a[3];
+  // The stored Func: the channels-last wrapper (c, x, y, n), or the NCHW
+  // result itself (x, y, c, n; a dense conv reading channels-last input),
+  // whose vectors of channels are then stored to rows one lane at a time
+  // (a tile's stores are few next to its reduction's multiply-adds).
+  std::vector<Var> a = stored.args();
+  bool storedChannelsLast = stored.name() != funcs.result.func.name();
+  Var c = a[storedChannelsLast ? 0 : 2], x = a[storedChannelsLast ? 1 : 0],
+      y = a[storedChannelsLast ? 2 : 1], n = a[3];
   Var co("co"), ci("ci"), cv("cv"), cl("cl"), xo("xo"), xi("xi"), tasks("tasks");
   Var strip("strip"), row("row");
   stored.compute_root()

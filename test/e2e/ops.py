@@ -674,6 +674,24 @@ for name, middle, kw in (
     body, ref = between_convs(middle, **kw)
     case("channels_last", f"between_convs_{name}", body, ref, inputs=XL, input_scale=0.5)
 
+
+def before_3x3(a, m):
+    """x -> 1x1 conv a -> 1x1 conv m -> 3x3 conv w -> 1x1 conv y: with
+    --conv-algorithm=winograd_2x2_3x3 (channels_last.test), w reads rows, so
+    m reads channels-last input and writes NCHW."""
+    def ref(i, p):
+        t = F.conv2d(i["x"], p["a.weight"], p["a.bias"])
+        t = F.conv2d(t, p["m.weight"], p["m.bias"])
+        t = F.conv2d(t, p["w.weight"], p["w.bias"], padding=1)
+        return F.conv2d(t, p["y.weight"], p["y.bias"])
+    return (f"a = conv2d(x, {a}, kernel=1)\nm = conv2d(a, {m}, kernel=1)\n"
+            f"w = conv2d(m, 16, kernel=3, padding=1)\ny = conv2d(w, 16, kernel=1)\nreturn y"), ref
+
+
+for name, a, m in (("before_3x3", 48, 32), ("deep_before_3x3", 400, 176)):
+    body, ref = before_3x3(a, m)
+    case("channels_last", name, body, ref, inputs=XL, input_scale=0.5)
+
 # ---------------------------------------------------------------------------
 # Driver
 # ---------------------------------------------------------------------------
