@@ -142,10 +142,27 @@ ChannelsLastTile chooseDepthwiseTile(int width) {
 }
 
 /// Weights beyond this (bytes) make a layer "deep": it runs one channel
-/// tile at a time over the whole image, its reduction in chunks of
-/// kReductionChunk input channels.
+/// tile at a time over the whole image, its reduction in chunks of input
+/// channels (reductionChunk()).
 constexpr int64_t kDeepWeightBytes = 256 << 10;
-constexpr int kReductionChunk = 32;
+
+/// The input channels per chunk of a deep layer's reduction: 32 keeps the
+/// tile's slice of the weights in L1 (PERF_NOTES lesson 3). Where a
+/// pixel's input channels span 4 KB or more (1024 channels and up), each
+/// pixel's chunk is a run of only two cache lines 4 KB apart from the next
+/// pixel's, which the prefetcher does not follow: up to 128 channels then,
+/// as long as the weights' slice stays within 16 KB (measured, 1x1 convs:
+/// 2048->512 at 7x7 1.51 -> 1.38 ms, 1024->256 at 14x14 1.32 -> 1.13 ms;
+/// 512->2048 at 7x7 slower with 128, 1.20 -> 1.38 ms).
+int reductionChunk(int64_t inChannels, int64_t taps, int tileChannels) {
+  constexpr int64_t kChunkWeightBytes = 16 << 10, kPageBytes = 4 << 10;
+  int chunk = 32;
+  if (4 * inChannels < kPageBytes)
+    return chunk;
+  while (chunk < 128 && 2 * chunk * taps * tileChannels * 4 <= kChunkWeightBytes)
+    chunk *= 2;
+  return chunk;
+}
 
 /// The constant extents of the reduction of `f`'s first update, in its
 /// RDom's order (Func::rvars() names the variables without their bounds).
@@ -223,7 +240,9 @@ void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Func sto
   std::vector<RVar> r = conv.rvars(0); // (ci, ky, kx), (ci), or (ky, kx)
   int64_t inChannels = depthwise ? 0 : reductionExtents(conv).at(0);
   bool deep = !depthwise && weightBytes(conv, channels) > kDeepWeightBytes &&
-              inChannels >= 2 * kReductionChunk;
+              inChannels >= 64; // at least two chunks
+  int64_t taps = depthwise ? 1 : weightBytes(conv, 1) / 4 / inChannels; // kernel positions
+  int chunkChannels = reductionChunk(inChannels, taps, tileChannels);
 
   // The stored Func: the channels-last wrapper (c, x, y, n), or the NCHW
   // result itself (x, y, c, n; a dense conv reading channels-last input),
@@ -292,7 +311,7 @@ void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Func sto
   update.split(k[2], ov, ol, width);
   if (deep)
     update.split(k[0], tx, px, tile.pixels, TailStrategy::GuardWithIf)
-        .split(r[0], chunk, inChunk, kReductionChunk, TailStrategy::GuardWithIf)
+        .split(r[0], chunk, inChunk, chunkChannels, TailStrategy::GuardWithIf)
         .unroll(px);
   else
     update.unroll(k[0]);

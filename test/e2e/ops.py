@@ -670,7 +670,9 @@ for name, middle, kw in (
         # Weights beyond 256 KB: one channel tile over the image, input
         # channels reduced in chunks of 32 (one chunk partial: 144 = 4.5 x 32).
         ("deep3", (144, "64, kernel=3, padding=1"), dict(padding=1)),
-        ("deep1", (400, "176, kernel=1"), dict())):
+        ("deep1", (400, "176, kernel=1"), dict()),
+        # 1040 channels span 4 KB per pixel: chunks of 128 (one partial).
+        ("deep1_wide", (1040, "80, kernel=1"), dict())):
     body, ref = between_convs(middle, **kw)
     case("channels_last", f"between_convs_{name}", body, ref, inputs=XL, input_scale=0.5)
 
