@@ -693,6 +693,13 @@ def before_3x3(a, m):
 for name, a, m in (("before_3x3", 48, 32), ("deep_before_3x3", 400, 176)):
     body, ref = before_3x3(a, m)
     case("channels_last", name, body, ref, inputs=XL, input_scale=0.5)
+# NCHW in, NCHW out (a model's input and output): dense convs with whole
+# vectors of output channels still run the channels-last tile, stored to
+# NCHW lane by lane; the second one is deep (295 KB of weights).
+case("channels_last", "nchw_in_out_s2", "y = conv2d(x, 32, kernel=3, stride=2, padding=1)\nreturn y",
+     conv(stride=2, padding=1), inputs=XL)
+case("channels_last", "nchw_in_out_deep", "y = conv2d(x, 128, kernel=3, padding=1)\nreturn y",
+     conv(padding=1), inputs={"x": ("N", 64, 9, 9)}, input_scale=0.5)
 
 # ---------------------------------------------------------------------------
 # Driver
