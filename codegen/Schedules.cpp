@@ -78,8 +78,20 @@ bool storesChannelsLast(const Kernel &kernel, const std::vector<TensorType> &val
 
 bool readsInputInEitherLayout(const Kernel &kernel) { return isDenseConv(kernel); }
 
+namespace {
+
+/// Whether a dense conv runs the channels-last register tile whatever the
+/// layout it stores (its output channels are whole vectors of a CPU
+/// target). weightBlock() packs the weights for that tile.
+bool runsChannelsLastTile(const Kernel &kernel, const Shape &resultShape, const Target &target) {
+  return isDenseConv(kernel) && !schedules::isGpu(target) &&
+         resultShape[1] % schedules::vectorWidth(target) == 0;
+}
+
+} // namespace
+
 int weightBlock(const Kernel &kernel, const Shape &resultShape, const Target &target) {
-  if (!isDenseConv(kernel) || schedules::isGpu(target))
+  if (!runsChannelsLastTile(kernel, resultShape, target))
     return 0;
   return schedules::channelsLastTileChannels(int(resultShape[1]), int(resultShape[3]), target);
 }
@@ -98,8 +110,7 @@ void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &targ
       scheduleWinogradConv(funcs, target);
     else if (stored.defined())
       scheduleChannelsLastConv(kernel, funcs, stored, target, placement.inputChannelsLast);
-    else if (isDenseConv(kernel) && !schedules::isGpu(target) &&
-             funcs.result.shape[1] % schedules::vectorWidth(target) == 0)
+    else if (runsChannelsLastTile(kernel, funcs.result.shape, target))
       // The channels-last tile, stored to NCHW lane by lane: it
       // broadcasts its inputs, so it reads either layout (the NCHW tile's
       // rows of pixels would gather from channels-last input), and it beats

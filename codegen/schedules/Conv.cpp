@@ -174,14 +174,6 @@ std::vector<int64_t> reductionExtents(Func f) {
   return extents;
 }
 
-/// The bytes of weights a conv accumulator reads: its output channels x
-/// the extent of its reduction.
-int64_t weightBytes(Func conv, int outChannels) {
-  int64_t bytes = 4 * int64_t(outChannels);
-  for (int64_t extent : reductionExtents(conv))
-    bytes *= extent;
-  return bytes;
-}
 
 /// A channels-last depthwise conv's padded input: per strip of output rows
 /// (`tasks`), made row by row as the output rows need it (sliding window
@@ -238,18 +230,23 @@ void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Func sto
                                     : chooseTile(channels / width, rowWidth, vectorRegisters(target));
   int tileChannels = tile.vectors * width; // = channelsLastTileChannels(): the weights' block
   std::vector<RVar> r = conv.rvars(0); // (ci, ky, kx), (ci), or (ky, kx)
-  int64_t inChannels = depthwise ? 0 : reductionExtents(conv).at(0);
-  bool deep = !depthwise && weightBytes(conv, channels) > kDeepWeightBytes &&
+  std::vector<int64_t> extents = reductionExtents(conv);
+  int64_t macsPerOutput = 1;
+  for (int64_t extent : extents)
+    macsPerOutput *= extent;
+  int64_t weightBytes = 4 * int64_t(channels) * macsPerOutput;
+  int64_t inChannels = depthwise ? 0 : extents.at(0);
+  bool deep = !depthwise && weightBytes > kDeepWeightBytes &&
               inChannels >= 64; // at least two chunks
-  int64_t taps = depthwise ? 1 : weightBytes(conv, 1) / 4 / inChannels; // kernel positions
+  int64_t taps = depthwise ? 1 : macsPerOutput / inChannels; // kernel positions
   int chunkChannels = reductionChunk(inChannels, taps, tileChannels);
 
   // The stored Func: the channels-last wrapper (c, x, y, n), or the NCHW
-  // result itself (x, y, c, n; a dense conv reading channels-last input),
-  // whose vectors of channels are then stored to rows one lane at a time
-  // (a tile's stores are few next to its reduction's multiply-adds).
+  // result itself (x, y, c, n; a dense conv storing NCHW), whose vectors of
+  // channels are then stored to rows one lane at a time (a tile's stores
+  // are few next to its reduction's multiply-adds).
   std::vector<Var> a = stored.args();
-  bool storedChannelsLast = stored.name() != funcs.result.func.name();
+  bool storedChannelsLast = !stored.function().same_as(funcs.result.func.function());
   Var c = a[storedChannelsLast ? 0 : 2], x = a[storedChannelsLast ? 1 : 0],
       y = a[storedChannelsLast ? 2 : 1], n = a[3];
   Var co("co"), ci("ci"), cv("cv"), cl("cl"), xo("xo"), xi("xi"), tasks("tasks");
@@ -263,7 +260,7 @@ void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Func sto
   // images outermost all the weights once per image; the order that reads
   // less (batch 8 at 28 x 28 reads its input 16 times over otherwise).
   int64_t inputBytes = 4 * inChannels * rowWidth * shape[2];
-  bool imagesOutermost = deep && (channels / tileChannels) * inputBytes > weightBytes(conv, channels);
+  bool imagesOutermost = deep && (channels / tileChannels) * inputBytes > weightBytes;
   if (deep && imagesOutermost)
     stored.reorder(cl, xi, cv, xo, y, co, n).fuse(co, n, tasks).parallel(tasks);
   else if (deep)
