@@ -1,19 +1,22 @@
 //===- JitRunner.cpp - Run a model in-process through Halide's JIT --------===//
 //
-// Every stage and pack function is JIT-compiled on its own; the plan runs
-// through the same cnnopt_api_run_plan as a compiled object's header. Each
-// call passes a user context whose error handler records Halide's message,
-// and buffers wrapping the caller's arrays (no copies).
+// Every stage and pack function is JIT-compiled on its own, one thread per
+// core; the plan runs through the same cnnopt_api_run_plan as a compiled
+// object's header. Each call passes a user context whose error handler
+// records Halide's message, and buffers wrapping the caller's arrays (no
+// copies).
 //===----------------------------------------------------------------------===//
 
 #include "codegen/JitRunner.h"
 #include "codegen/Lowering.h"
+#include "codegen/Threads.h"
 #include "codegen/runtime/cnnopt_model_api.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
+#include <optional>
 
 namespace cnnopt::codegen {
 
@@ -41,15 +44,22 @@ struct CallContext : JITUserContext {
   }
 };
 
-/// The argv entry point of `f`, JIT-compiled; `keep` holds its module.
-cnnopt_argv_fn jitCompile(const LoweredFunction &f, const Target &target,
-                          std::vector<Internal::JITModule> &keep) {
-  LoweredFunction copy = f;
-  Module module = copy.pipeline.compile_to_module(copy.arguments, copy.name,
-                                                  functionTarget(target),
-                                                  LinkageType::ExternalPlusArgv);
-  keep.emplace_back(module, module.get_function_by_name(copy.name));
-  return reinterpret_cast<cnnopt_argv_fn>(keep.back().argv_function());
+/// Every function of `model` JIT-compiled, on one thread per core (each is
+/// a module of its own); their argv entry points, the stages' first.
+std::vector<cnnopt_argv_fn> jitCompile(const LoweredModel &model, const Target &target,
+                                       std::vector<Internal::JITModule> &keep) {
+  std::vector<const LoweredFunction *> functions = model.functions();
+  std::vector<std::optional<Internal::JITModule>> compiled(functions.size());
+  forEachOnThreads(functions.size(), compileThreads(0), [&](size_t k) {
+    Module module = lowerFunction(*functions[k], target);
+    compiled[k].emplace(module, module.get_function_by_name(functions[k]->name));
+  });
+  std::vector<cnnopt_argv_fn> entries;
+  for (std::optional<Internal::JITModule> &m : compiled) {
+    keep.push_back(std::move(*m));
+    entries.push_back(reinterpret_cast<cnnopt_argv_fn>(keep.back().argv_function()));
+  }
+  return entries;
 }
 
 Buffer<> floatArray(std::vector<float> &data) {
@@ -186,11 +196,10 @@ std::unique_ptr<JitModel> JitModel::compile(const KernelProgram &program,
                    .with_feature(Target::UserContext);
     LoweredModel lowered = lowerModel(program, t, "cnnopt_jit");
     impl->plan = lowered.plan;
-    std::vector<cnnopt_argv_fn> stageFns, packFns;
-    for (const LoweredFunction &f : lowered.stages)
-      stageFns.push_back(jitCompile(f, t, impl->modules));
-    for (const LoweredFunction &f : lowered.packs)
-      packFns.push_back(jitCompile(f, t, impl->modules));
+    std::vector<cnnopt_argv_fn> stageFns = jitCompile(lowered, t, impl->modules);
+    std::vector<cnnopt_argv_fn> packFns(stageFns.begin() + long(lowered.stages.size()),
+                                        stageFns.end());
+    stageFns.resize(lowered.stages.size());
     impl->buildTable(stageFns, packFns);
     impl->packed.assign(size_t(lowered.plan.packedFloats), 0.0f);
     return std::unique_ptr<JitModel>(new JitModel(std::move(impl)));

@@ -561,22 +561,32 @@ Target functionTarget(const Target &target) {
   return target.has_gpu_feature() ? target : target.with_feature(Target::NoAsserts);
 }
 
-Module compileModel(const LoweredModel &model, const Target &target, const ProgressFn &progress) {
+std::vector<const LoweredFunction *> LoweredModel::functions() const {
   std::vector<const LoweredFunction *> all;
-  for (const LoweredFunction &f : model.stages)
+  for (const LoweredFunction &f : stages)
     all.push_back(&f);
-  for (const LoweredFunction &f : model.packs)
+  for (const LoweredFunction &f : packs)
     all.push_back(&f);
+  return all;
+}
+
+Module lowerFunction(const LoweredFunction &f, const Target &target) {
+  // compile_to_module is not const; the copy shares f's pipeline.
+  LoweredFunction copy = f;
+  // An argv entry point (what the plan calls), no argument metadata.
+  return copy.pipeline.compile_to_module(copy.arguments, copy.name, functionTarget(target),
+                                         LinkageType::ExternalPlusArgv);
+}
+
+Module compileModel(const LoweredModel &model, const Target &target, const ProgressFn &progress) {
+  std::vector<const LoweredFunction *> all = model.functions();
   std::vector<Module> modules;
   for (size_t k = 0; k < all.size(); ++k) {
     if (progress)
       progress(int(k + 1), int(all.size()), all[k]->name);
-    LoweredFunction f = *all[k];
-    // An argv entry point (what the plan calls), no argument metadata.
-    modules.push_back(f.pipeline.compile_to_module(f.arguments, f.name, functionTarget(target),
-                                                   LinkageType::ExternalPlusArgv));
+    modules.push_back(lowerFunction(*all[k], target));
   }
-  return link_modules(all.front()->name, modules);
+  return link_modules(modules.front().name(), modules);
 }
 
 } // namespace cnnopt::codegen

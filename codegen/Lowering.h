@@ -35,6 +35,8 @@ struct LoweredModel {
   bool embeddedWeights = false;
   std::vector<LoweredFunction> stages; ///< plan.steps' order: `<symbol>_s<k>`
   std::vector<LoweredFunction> packs;  ///< plan.packs' order: `<symbol>_p<k>`; none if embedded
+  /// The stages, then the packs.
+  std::vector<const LoweredFunction *> functions() const;
 };
 
 /// The plan alone (the first definition pass and the program's structure,
@@ -60,6 +62,10 @@ Halide::Target functionTarget(const Halide::Target &target);
 /// Called before each function is lowered: (n, of m, its name).
 using ProgressFn = std::function<void(int, int, const std::string &)>;
 
+/// `f` lowered into a Module of its own for `target` (through
+/// functionTarget()). Lowering different functions on different threads is
+/// safe: each works on a copy of its pipeline.
+Halide::Module lowerFunction(const LoweredFunction &f, const Halide::Target &target);
 /// Lowers every function of `model` into one Module.
 Halide::Module compileModel(const LoweredModel &model, const Halide::Target &target,
                             const ProgressFn &progress = {});

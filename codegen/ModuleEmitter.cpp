@@ -1,12 +1,14 @@
 //===- ModuleEmitter.cpp - Ahead-of-time outputs of a model ---------------===//
 //
-// Lowers every function of the model (Lowering.h), links them into one
-// Halide Module and writes the requested artifact: one LLVM compile for the
-// whole model, with the Halide runtime inside.
+// Lowers every function of the model (Lowering.h) and writes the requested
+// artifact: objects and libraries of large models compiled in parts on
+// several threads (ObjectParts.h), everything else as one Halide Module with
+// the runtime inside.
 //===----------------------------------------------------------------------===//
 
 #include "codegen/ModuleEmitter.h"
 #include "codegen/Lowering.h"
+#include "codegen/ObjectParts.h"
 
 #include <filesystem>
 
@@ -41,6 +43,16 @@ bool emitModule(const KernelProgram &program, const EmitRequest &request, std::s
   try {
     Target target = targetFor(request.target);
     LoweredModel lowered = lowerModel(program, target, request.symbol, request.weights);
+    bool library = request.kind == ArtifactKind::StaticLibrary;
+    int parts = request.kind == ArtifactKind::Object || library
+                    ? objectParts(request.jobs, lowered.stages.size() + lowered.packs.size(),
+                                  target, library)
+                    : 1;
+    if (parts > 1) {
+      emitObjectParts(lowered.functions(), target, parts, program.name, request.path, library,
+                      request.progress);
+      return true;
+    }
     Module module = compileModel(lowered, target, request.progress);
     if (request.progress)
       request.progress(0, 0, "machine code");

@@ -27,8 +27,11 @@ struct EmitRequest {
   std::string target = "host"; ///< a Halide target string
   std::string symbol;          ///< the pipeline's name (pipelineSymbol() in HeaderWriter.h)
   const float *weights = nullptr; ///< embed these parameters (paramFloats floats)
+  /// Threads generating machine code for objects and libraries (0: one per
+  /// core; ObjectParts.h says when they are used).
+  int jobs = 0;
   /// Called as each function is lowered (n of m, its name), then with
-  /// (0, 0, "machine code") before the one LLVM compile.
+  /// (0, 0, "machine code") before LLVM's compile.
   std::function<void(int, int, const std::string &)> progress;
 };
 

@@ -88,6 +88,11 @@ cl::opt<std::string> target("target",
                             cl::desc("Halide target: host, x86-64-linux-avx2, arm-64-linux, ..."),
                             cl::init("host"), cl::cat(category));
 
+cl::opt<int> jobs("jobs",
+                  cl::desc("Threads compiling an object or library (default 0: one per core; 1 "
+                           "compiles the model as one module)"),
+                  cl::init(0), cl::cat(category));
+
 cl::opt<bool> printStats(
     "print-stats",
     cl::desc("Per-layer shape, parameters, MACs and receptive field"),
@@ -164,6 +169,26 @@ std::function<void(int, int, const std::string &)> progressReporter() {
   };
 }
 
+/// --emit=mlir: the module on stdout, or written to -o's file.
+int printModule(mlir::ModuleOp module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module.print(os, mlir::OpPrintingFlags());
+  os << "\n";
+  if (outputFile.empty()) {
+    llvm::outs() << text;
+    return 0;
+  }
+  cnnopt::tools::OutputFiles outputs;
+  std::string error;
+  std::string scratch = outputs.add(outputFile, error);
+  if (scratch.empty())
+    return cnnopt::tools::fail("cnnopt", error);
+  if (!writeFile(scratch, text, error))
+    return cnnopt::tools::fail("cnnopt", "cannot write " + outputFile + ": " + error);
+  return outputs.commit(error) ? 0 : cnnopt::tools::fail("cnnopt", error);
+}
+
 /// -o / --emit: the object or library with its header, or one text artifact.
 /// Every file is written under a scratch name and renamed into place once
 /// all are complete (OutputFiles), so an error or an interrupt never leaves
@@ -182,12 +207,6 @@ int generateCode(mlir::func::FuncOp func) {
       !cnnopt::codegen::loadParams(*program, weightsFile, 0, weights, error))
     return cnnopt::tools::fail("cnnopt", error);
 
-  if (!outputFile.empty()) {
-    llvm::StringRef dir = llvm::sys::path::parent_path(outputFile);
-    if (!dir.empty() && !llvm::sys::fs::is_directory(dir))
-      return cnnopt::tools::fail("cnnopt", "cannot write " + outputFile + ": directory '" +
-                                               dir + "' does not exist");
-  }
   // Without -o (a header on stdout) the banner names the default files.
   std::string object = outputFile.empty() ? program->name + ".o" : outputFile.getValue();
   cnnopt::codegen::HeaderOptions headerOptions;
@@ -239,6 +258,7 @@ int generateCode(mlir::func::FuncOp func) {
   request.symbol = headerOptions.pipelineSymbol;
   request.weights = embedded;
   request.path = scratch;
+  request.jobs = jobs;
   request.progress = progressReporter();
   // A text artifact for stdout goes through a uniquely named temporary
   // file, removed on return and on interrupts.
@@ -302,6 +322,15 @@ int main(int argc, char **argv) {
     return cnnopt::tools::fail("cnnopt", "--emit=kernels prints to stdout; drop -o");
   if ((emit == Emit::Obj || emit == Emit::Lib) && outputFile.empty())
     return cnnopt::tools::fail("cnnopt", "--emit=obj and --emit=lib need -o FILE");
+  if (!outputFile.empty()) {
+    llvm::StringRef dir = llvm::sys::path::parent_path(outputFile);
+    if (!dir.empty() && !llvm::sys::fs::is_directory(dir))
+      return cnnopt::tools::fail("cnnopt", "cannot write " + outputFile + ": directory '" +
+                                               dir + "' does not exist");
+  }
+  if (jobs < 0)
+    return cnnopt::tools::fail("cnnopt", "--jobs must be 0 (one per core) or more, not " +
+                                             std::to_string(jobs));
   if (!cnnopt::codegen::isValidTarget(target))
     return cnnopt::tools::fail("cnnopt", "unknown Halide target '" + target +
                                              "' (e.g. host, x86-64-linux-avx2, arm-64-linux)");
@@ -332,10 +361,7 @@ int main(int argc, char **argv) {
   optimization->weightsKnown = !weightsFile.empty();
   if (!loader.optimize(*optimization))
     return 1;
-  if (emit == Emit::Mlir) {
-    loader.module()->print(llvm::outs(), mlir::OpPrintingFlags());
-    llvm::outs() << "\n";
-    return 0;
-  }
+  if (emit == Emit::Mlir)
+    return printModule(loader.module());
   return generateCode(loader.function(*model));
 }

@@ -1,0 +1,184 @@
+//===- ObjectParts.cpp - A model's machine code on several threads --------===//
+//
+// Halide's compiler is thread-safe for modules that share no mutable IR;
+// lowered Modules hold immutable statements, so each part compiles on its
+// own thread with its own LLVM context.
+//===----------------------------------------------------------------------===//
+
+#include "codegen/ObjectParts.h"
+#include "codegen/Threads.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <spawn.h>
+#include <sstream>
+#include <sys/wait.h>
+
+extern char **environ;
+
+namespace cnnopt::codegen {
+
+using namespace Halide;
+
+namespace {
+
+/// Each part gets at least this many functions: below it the runtime's
+/// object and the link cost more than the threads save.
+constexpr size_t kMinFunctionsPerPart = 4;
+
+/// Loads and stores of a lowered function: its size after unrolling and
+/// vectorisation, which LLVM's time follows.
+class MemoryAccesses : public Internal::IRVisitor {
+public:
+  size_t count = 0;
+
+protected:
+  using IRVisitor::visit;
+  void visit(const Internal::Load *op) override {
+    ++count;
+    IRVisitor::visit(op);
+  }
+  void visit(const Internal::Store *op) override {
+    ++count;
+    IRVisitor::visit(op);
+  }
+};
+
+size_t codeSize(const Module &module) {
+  MemoryAccesses accesses;
+  for (const Internal::LoweredFunc &f : module.functions())
+    f.body.accept(&accesses);
+  return accesses.count + 1;
+}
+
+/// Largest first, each into the lightest part so far.
+std::vector<std::vector<Module>> dealIntoParts(const std::vector<Module> &modules, int parts) {
+  std::vector<std::pair<size_t, size_t>> bySize; // (size, index)
+  for (size_t k = 0; k < modules.size(); ++k)
+    bySize.emplace_back(codeSize(modules[k]), k);
+  std::sort(bySize.rbegin(), bySize.rend());
+  std::vector<std::vector<Module>> dealt(static_cast<size_t>(parts));
+  std::vector<size_t> load(static_cast<size_t>(parts), 0);
+  for (const auto &[size, index] : bySize) {
+    size_t lightest = size_t(std::min_element(load.begin(), load.end()) - load.begin());
+    dealt[lightest].push_back(modules[index]);
+    load[lightest] += size;
+  }
+  return dealt;
+}
+
+/// Runs `argv` (found on PATH), its stderr into `log`; its exit status, or
+/// -1 when it could not start.
+int runProgram(const std::vector<std::string> &argv, const std::string &log) {
+  std::vector<char *> args;
+  for (const std::string &a : argv)
+    args.push_back(const_cast<char *>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid;
+  int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0)
+    return -1;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool haveRelocatableLinker() {
+  static const bool found = runProgram({"ld", "--version"}, "/dev/null") == 0;
+  return found;
+}
+
+/// A scratch folder, removed with everything in it.
+struct ScratchDir {
+  std::filesystem::path path;
+  explicit ScratchDir(std::filesystem::path p) : path(std::move(p)) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directory(path);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+std::string readText(const std::filesystem::path &path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+} // namespace
+
+int objectParts(int jobs, size_t functions, const Target &target, bool archive) {
+  int parts = int(std::min<size_t>(size_t(compileThreads(jobs)), functions / kMinFunctionsPerPart));
+  if (parts < 2 || target.has_gpu_feature())
+    return 1;
+  if (archive)
+    return parts;
+  Target host = get_host_target();
+  bool hostFormat = target.os == host.os && target.arch == host.arch && target.bits == host.bits;
+  return hostFormat && haveRelocatableLinker() ? parts : 1;
+}
+
+void emitObjectParts(const std::vector<const LoweredFunction *> &functions, const Target &target,
+                     int parts, const std::string &name, const std::string &path, bool archive,
+                     const ProgressFn &progress) {
+  ScratchDir scratch(path + ".parts");
+  std::string runtime = (scratch.path / (name + "_runtime.o")).string();
+  // Task 0 is the runtime's compile (the longest), task k the lowering of
+  // function k - 1.
+  std::vector<std::optional<Module>> lowered(functions.size());
+  std::mutex progressLock;
+  int loweredCount = 0;
+  forEachOnThreads(functions.size() + 1, parts, [&](size_t task) {
+    if (task == 0) {
+      compile_standalone_runtime(runtime, functionTarget(target));
+      return;
+    }
+    const LoweredFunction &f = *functions[task - 1];
+    if (progress) {
+      std::lock_guard<std::mutex> hold(progressLock);
+      progress(++loweredCount, int(functions.size()), f.name);
+    }
+    lowered[task - 1] = lowerFunction(f, target.with_feature(Target::NoRuntime));
+  });
+  if (progress)
+    progress(0, 0, "machine code");
+  std::vector<Module> modules;
+  for (std::optional<Module> &m : lowered)
+    modules.push_back(std::move(*m));
+  std::vector<std::vector<Module>> dealt = dealIntoParts(modules, parts);
+  std::vector<std::string> objects;
+  for (size_t k = 0; k < dealt.size(); ++k)
+    objects.push_back((scratch.path / (name + "_" + std::to_string(k) + ".o")).string());
+  onThreads(parts, [&](int k) {
+    Module part = link_modules(dealt[size_t(k)].front().name(), dealt[size_t(k)]);
+    part.compile({{OutputFileType::object, objects[size_t(k)]}});
+  });
+  objects.push_back(runtime);
+  if (archive) {
+    create_static_library(objects, target, path);
+    return;
+  }
+  std::vector<std::string> link = {"ld", "-r", "-o", path};
+  link.insert(link.end(), objects.begin(), objects.end());
+  std::filesystem::path log = scratch.path / "ld.log";
+  if (int status = runProgram(link, log.string()); status != 0)
+    throw CompileError("the relocatable link of the model's objects failed (ld -r, status " +
+                       std::to_string(status) + "): " + readText(log));
+}
+
+} // namespace cnnopt::codegen
