@@ -194,8 +194,8 @@ int channelsLastTileChannels(int channels, int rowWidth, const Target &target) {
 /// row, the channel tiles of a row in turn; deep layers with large weights
 /// run one channel tile at a time over the whole image (and batch), so that
 /// its slice of the weights stays in cache. Depthwise layers run four
-/// strips of rows per image in parallel, every channel tile of a row in
-/// turn, reading their padding inline.
+/// strips of rows per image in parallel, every channel tile of a pixel
+/// tile in turn, reading their padding inline.
 void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Func stored,
                               const Target &target, bool inputChannelsLast) {
   bool depthwise = convAlgorithm(kernel) == "depthwise";
@@ -243,8 +243,12 @@ void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Func sto
   else if (deep)
     stored.reorder(cl, xi, cv, xo, y, n, co).parallel(co);
   else if (depthwise)
+    // The channel tiles of a pixel tile in turn: the tile's input rows
+    // (every channel) stay in L1 for all of them. With the pixel tiles of
+    // a channel tile in turn, every input line came from L2 once per
+    // channel tile it holds.
     stored.split(y, strip, row, std::max(1, (int(shape[2]) + 3) / 4))
-        .reorder(cl, xi, cv, xo, co, row, strip, n)
+        .reorder(cl, xi, cv, co, xo, row, strip, n)
         .fuse(strip, n, tasks)
         .parallel(tasks);
   else
@@ -257,7 +261,7 @@ void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Func sto
   // per tile; a deep layer's: per image and channel tile, so that a chunk
   // of its input channels is reduced over every pixel tile while that
   // chunk of the weights stays in L1, PERF_NOTES lesson 3).
-  conv.compute_at(stored, !deep ? xo : imagesOutermost ? tasks : n)
+  conv.compute_at(stored, depthwise ? co : !deep ? xo : imagesOutermost ? tasks : n)
       .reorder_storage(k[2], k[0], k[1], k[3]) // channels innermost: whole vectors
       .split(k[2], ov, ol, width)
       .reorder(ol, ov, k[0], k[1], k[3])
