@@ -90,7 +90,7 @@ cl::opt<std::string> target("target",
 
 cl::opt<int> jobs("jobs",
                   cl::desc("Threads compiling an object or library (default 0: one per core; 1 "
-                           "compiles the model as one module)"),
+                           "compiles the model as one module, bit-for-bit reproducible)"),
                   cl::init(0), cl::cat(category));
 
 cl::opt<bool> printStats(
