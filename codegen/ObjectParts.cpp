@@ -104,8 +104,11 @@ bool haveRelocatableLinker() {
 struct ScratchDir {
   std::filesystem::path path;
   explicit ScratchDir(std::filesystem::path p) : path(std::move(p)) {
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directory(path);
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+    if (!std::filesystem::create_directory(path, ec))
+      throw CompileError("cannot create the scratch folder " + path.string() + ": " +
+                         (ec ? ec.message() : std::string("it exists")));
   }
   ~ScratchDir() {
     std::error_code ignored;
