@@ -63,8 +63,9 @@ Halide::Target functionTarget(const Halide::Target &target);
 using ProgressFn = std::function<void(int, int, const std::string &)>;
 
 /// `f` lowered into a Module of its own for `target` (through
-/// functionTarget()). Lowering different functions on different threads is
-/// safe: each works on a copy of its pipeline.
+/// functionTarget()). Different functions may be lowered on different
+/// threads: each stage and pack defines Funcs of its own, and what they
+/// share (parameters, constant buffers) lowering only reads.
 Halide::Module lowerFunction(const LoweredFunction &f, const Halide::Target &target);
 /// Lowers every function of `model` into one Module.
 Halide::Module compileModel(const LoweredModel &model, const Halide::Target &target,

@@ -44,12 +44,12 @@ bool emitModule(const KernelProgram &program, const EmitRequest &request, std::s
     Target target = targetFor(request.target);
     LoweredModel lowered = lowerModel(program, target, request.symbol, request.weights);
     bool library = request.kind == ArtifactKind::StaticLibrary;
+    std::vector<const LoweredFunction *> functions = lowered.functions();
     int parts = request.kind == ArtifactKind::Object || library
-                    ? objectParts(request.jobs, lowered.stages.size() + lowered.packs.size(),
-                                  target, library)
+                    ? objectParts(request.jobs, functions.size(), target, library)
                     : 1;
     if (parts > 1) {
-      emitObjectParts(lowered.functions(), target, parts, program.name, request.path, library,
+      emitObjectParts(functions, target, parts, program.name, request.path, library,
                       request.progress);
       return true;
     }

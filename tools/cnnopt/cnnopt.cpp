@@ -169,12 +169,9 @@ std::function<void(int, int, const std::string &)> progressReporter() {
   };
 }
 
-/// --emit=mlir: the module on stdout, or written to -o's file.
-int printModule(mlir::ModuleOp module) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  module.print(os, mlir::OpPrintingFlags());
-  os << "\n";
+/// A text artifact (the module, the header alone) on stdout, or written to
+/// -o's file under a scratch name and renamed into place.
+int emitText(const std::string &text) {
   if (outputFile.empty()) {
     llvm::outs() << text;
     return 0;
@@ -187,6 +184,15 @@ int printModule(mlir::ModuleOp module) {
   if (!writeFile(scratch, text, error))
     return cnnopt::tools::fail("cnnopt", "cannot write " + outputFile + ": " + error);
   return outputs.commit(error) ? 0 : cnnopt::tools::fail("cnnopt", error);
+}
+
+/// --emit=mlir: the module after the pipeline.
+int printModule(mlir::ModuleOp module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module.print(os, mlir::OpPrintingFlags());
+  os << "\n";
+  return emitText(text);
 }
 
 /// -o / --emit: the object or library with its header, or one text artifact.
@@ -224,10 +230,8 @@ int generateCode(mlir::func::FuncOp func) {
   headerOptions.pipelineSymbol =
       cnnopt::codegen::pipelineSymbol(*program, headerOptions, target, embedded);
   std::string header = cnnopt::codegen::writeHeader(*program, headerOptions);
-  if (emit == Emit::Header && outputFile.empty()) {
-    llvm::outs() << header;
-    return 0;
-  }
+  if (emit == Emit::Header)
+    return emitText(header);
 
   // Scratch names for every file first: a destination that cannot be
   // written fails before the compile, not between two renames.
@@ -242,11 +246,6 @@ int generateCode(mlir::func::FuncOp func) {
     headerScratch = outputs.add(headerPathFor(outputFile), error);
     if (headerScratch.empty())
       return cnnopt::tools::fail("cnnopt", error);
-  }
-  if (emit == Emit::Header) {
-    if (!writeFile(scratch, header, error))
-      return cnnopt::tools::fail("cnnopt", "cannot write " + outputFile + ": " + error);
-    return outputs.commit(error) ? 0 : cnnopt::tools::fail("cnnopt", error);
   }
 
   cnnopt::codegen::EmitRequest request;
