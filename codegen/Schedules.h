@@ -41,8 +41,7 @@ void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs,
 
 /// Whether a stage computing `kernel` can store its result channels-last
 /// (Lowering.cpp chooses the layouts; this says which kernels have a
-/// schedule for it): not Winograd (its tiles run along rows) nor grouped
-/// or channel-multiplying convolutions (a vector of output channels would
+/// schedule for it): not grouped or channel-multiplying convolutions (a vector of output channels would
 /// gather its inputs).
 bool storesChannelsLast(const Kernel &kernel, const std::vector<TensorType> &values);
 

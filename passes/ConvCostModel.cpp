@@ -1,29 +1,33 @@
 //===- ConvCostModel.cpp - Which conv algorithm is legal, which is fastest ===//
 //
 // Cost = work in units of one multiply-accumulate of the direct kernel.
-// The constants below were fitted to the generated kernels, measured with
-// `cnnopt-run --conv-algorithm=ALG --bench 20` on one 3x3 conv (2 threads,
-// AVX-512, run-time weights; direct = 1 per MAC):
+// Weight transforms (Winograd's U = G g G^T, re-layouts, folded batch
+// norms) are prepacked: computed at compile time with embedded weights,
+// else once per context (M_context_create; cnnopt-run), so they cost
+// nothing per call. (The plain M_forward computes them on every call.)
 //
-//                  direct   F(2x2,3x3)   F(4x4,3x3)
-//   64ch  56x56    2.68 ms   3.97 ms      1.00 ms
-//   128ch 28x28    2.82 ms   3.18 ms      1.98 ms
-//   256ch 14x14    2.07 ms   2.85 ms      5.63 ms
-//   512ch 7x7      2.10 ms   11.5 ms      44.8 ms
-//   128->32 16x16  0.19 ms   0.21 ms      0.30 ms
-//   64->8   28x28  0.10 ms                0.11 ms
-//   16->16  28x28  0.05 ms                0.06 ms
+// Winograd F(m x m, 3x3), t = m + 2, is a GEMM of tiles x t^2 x in x out
+// MACs plus input and output transforms per tile element and channel. Two
+// schedules (codegen/Schedules.cpp):
+//   wide maps (over 16 x 16 output pixels): vectorised along the tiles,
+//     whose count is padded up to the vector width; F(2x2)'s GEMM runs at
+//     a third of F(4x4)'s speed per MAC. Fitted on AVX-512, 2 threads,
+//     direct vs F(2x2) vs F(4x4): 64ch 56x56 2.68 / 3.97 / 1.00 ms,
+//     128ch 28x28 2.82 / 3.18 / 1.98 ms, 64->8 28x28 0.10 / - / 0.11 ms,
+//     16->16 28x28 0.05 / - / 0.06 ms.
+//   small maps with whole vectors of output channels: vectorised along
+//     the channels, register tiles of about 6 tiles (their count padded
+//     up to that), the GEMM at about the direct kernel's cost per MAC and
+//     a small fixed cost. Fitted on AVX2, 1 thread, direct / F(2x2) /
+//     F(4x4): 32->64 16x16 0.109 / 0.077 / 0.055 ms, 64->128 8x8 0.170 /
+//     0.081 / 0.060, 128->128 8x8 0.308 / 0.150 / 0.082, 16->16 16x16
+//     0.026 / 0.022 / 0.008, 128->32 16x16 0.29 / 0.11 / 0.10, 256ch 14x14
+//     3.8 / 2.6-3.5 / 2.2-3.4, 512ch 7x7 4.3-5.2 / 2.5-2.6 / 3.1-3.7 (the
+//     last two noisy: F(4x4) is chosen at 7x7, F(2x2) would be slightly
+//     faster: its 16 tiles fill the register tiles, F(4x4)'s 4 do not).
 //
 //   gemm, depthwise  the direct tile without taps or padded copy: slightly
 //                    cheaper per MAC than direct.
-//   Winograd F(m x m, 3x3), t = m + 2: a GEMM of tiles x t^2 x in x out
-//                    MACs (vectorised across tiles, so the tile count is
-//                    padded up to the vector width), input and output
-//                    transforms per tile element and channel, and, unless
-//                    the weights are known at compile time, the weight
-//                    transform of t^2 x in x out elements on every call,
-//                    which dominates on deep layers with small maps.
-//                    F(2x2)'s GEMM runs at a third of F(4x4)'s speed per MAC.
 //===----------------------------------------------------------------------===//
 
 #include "passes/ConvCostModel.h"
@@ -40,8 +44,14 @@ constexpr double kWinograd4MacCost = 1.0;
 constexpr double kWinograd2MacCost = 3.0;
 /// Cost of one transformed element of the input or output, per channel.
 constexpr double kTransformCost = 4.0;
-/// Cost of one transformed weight element when computed on every call.
-constexpr double kWeightTransformCost = 100.0;
+/// On small maps, vectorised along the channels: cost per MAC and fixed.
+constexpr double kChannelsMacCost = 1.0;
+constexpr double kChannelsFixedCost = 1.0e5;
+/// Tiles of a register tile on small maps (their count is padded to it).
+constexpr int64_t kChannelsRegisterTiles = 6;
+/// Output pixels up to which Winograd runs vectorised along the channels
+/// (codegen/Schedules.cpp, smallWinogradMap()).
+constexpr int64_t kSmallMapPixels = 16 * 16;
 /// Winograd's five stages cost about 0.02 ms of launches and barriers
 /// whatever the size: 64->8 and 16->16 channels at 28x28 measured the same
 /// as direct (0.10 and 0.05 ms).
@@ -97,17 +107,17 @@ double estimatedCost(const std::string &algorithm, const ConvShape &c,
     int64_t m = algorithm == "winograd_2x2_3x3" ? 2 : 4, t = m + 2;
     int64_t tiles = ((c.outH + m - 1) / m) * ((c.outW + m - 1) / m);
     int64_t lanes = std::max(context.vectorWidth, 1);
-    double paddedTiles = double((tiles + lanes - 1) / lanes * lanes);
+    bool overChannels = c.outH * c.outW <= kSmallMapPixels && c.outChannels % lanes == 0;
+    int64_t pad = overChannels ? kChannelsRegisterTiles : lanes;
+    double paddedTiles = double((tiles + pad - 1) / pad * pad);
     double perTile = double(t * t);
-    double gemm = paddedTiles * perTile * double(c.inChannels) * double(c.outChannels) *
-                  (m == 2 ? kWinograd2MacCost : kWinograd4MacCost);
-    double transforms = double(tiles) * perTile * double(c.inChannels + c.outChannels) *
-                        kTransformCost;
-    double weights = context.weightsKnown
-                         ? 0.0
-                         : perTile * double(c.inChannels) * double(c.outChannels) *
-                               kWeightTransformCost;
-    return kWinogradFixedCost + gemm + transforms + weights;
+    double macCost = overChannels ? kChannelsMacCost
+                                  : m == 2 ? kWinograd2MacCost : kWinograd4MacCost;
+    double gemm =
+        paddedTiles * perTile * double(c.inChannels) * double(c.outChannels) * macCost;
+    double transforms =
+        double(tiles) * perTile * double(c.inChannels + c.outChannels) * kTransformCost;
+    return (overChannels ? kChannelsFixedCost : kWinogradFixedCost) + gemm + transforms;
   }
   return macs;
 }

@@ -25,8 +25,7 @@ struct ConvShape {
 
 /// What the cost of an algorithm depends on besides the conv itself.
 struct CostContext {
-  int vectorWidth = 16;      ///< floats per vector register of the target
-  bool weightsKnown = false; ///< weights embedded: transformed at compile time
+  int vectorWidth = 16; ///< floats per vector register of the target
 };
 
 /// Every algorithm name, in the order of the dialect's ConvAlgorithm enum.

@@ -106,8 +106,7 @@ def CnnSelectConvAlgorithmPass
       winograd_4x4_3x3
       direct              any conv
     choosing among the legal ones with the cost model of
-    passes/ConvCostModel.cpp (which takes the target's vector width and
-    whether the weights are embedded). `algorithm=ALG` forces ALG on every conv where
+    passes/ConvCostModel.cpp (which takes the target's vector width). `algorithm=ALG` forces ALG on every conv where
     it is legal (the others keep the cost model's choice);
     `algorithm=SCOPE=ALG` forces it on the conv named SCOPE (its NameLoc),
     and is an error at that conv if ALG is illegal there, or at the module
@@ -118,9 +117,7 @@ def CnnSelectConvAlgorithmPass
                "auto|direct|gemm|depthwise|winograd_2x2_3x3|winograd_4x4_3x3, "
                "or SCOPE=ALG for one conv">,
     Option<"vectorWidth", "vector-width", "int", /*default=*/"16",
-           "Floats per vector register of the target">,
-    Option<"weightsKnown", "weights-known", "bool", /*default=*/"false",
-           "Weights are embedded: Winograd's weight transform costs nothing per call">
+           "Floats per vector register of the target">
   ];
 }
 

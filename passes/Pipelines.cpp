@@ -29,7 +29,6 @@ void buildOptimizationPipeline(mlir::OpPassManager &pm, const OptimizationOption
   mlir::cnn::CnnSelectConvAlgorithmPassOptions select;
   select.algorithms = options.convAlgorithms;
   select.vectorWidth = options.vectorWidth;
-  select.weightsKnown = options.weightsKnown;
   pm.addPass(mlir::cnn::createCnnSelectConvAlgorithmPass(select));
 }
 

@@ -22,9 +22,8 @@ struct OptimizationOptions {
   /// `--conv-algorithm` values: one algorithm for every conv where it is
   /// legal (`auto`, `direct`, `gemm`, ...), or `SCOPE=ALG` for one layer.
   std::vector<std::string> convAlgorithms;
-  /// What the conv cost model knows of the target and the weights.
+  /// What the conv cost model knows of the target.
   int vectorWidth = 16;
-  bool weightsKnown = false;
 };
 
 /// Whether `level` names an optimisation level (-O0 or -O2).

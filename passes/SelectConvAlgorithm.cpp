@@ -86,7 +86,6 @@ struct SelectConvAlgorithmPass
 
     cnnopt::CostContext context;
     context.vectorWidth = vectorWidth;
-    context.weightsKnown = weightsKnown;
     std::set<std::string> found;
     WalkResult walk = module.walk([&](Operation *op) {
       cnnopt::ConvShape shape;

@@ -5,14 +5,17 @@
 //
 //   V = B^T d B        input transform            ("input_tile", "transformed")
 //   U = G g G^T        weight transform, once     (prepacked)
-//   M = sum_ci U . V   one GEMM per (a, b) of the t x t tile   ("gemm")
-//   Y = A^T M A        output transform, + bias, then the epilogue
+//   M = sum_ci U . V   one GEMM per (a, b) of the t x t tile   ("gemm_acc", "gemm")
+//   Y = A^T M A        output transform           ("output_rows", "output_tile"),
+//                      + bias, then the epilogue
 //
 // Each transform is separable: a row pass then a column pass, written as
 // `mux` over the transformed index with one explicit constant-coefficient
-// sum per entry, which the schedule unrolls into straight-line code.
-// Output positions past the last full tile read zero padding and are never
-// stored.
+// sum per entry, which the schedule unrolls into straight-line code. The
+// Funcs list the channel first; the schedule stores them channels
+// innermost (vectorised along the channels, small maps) or tiles innermost
+// (vectorised along the tiles, wide maps). Output positions past the last
+// full tile read zero padding and are never stored.
 //===----------------------------------------------------------------------===//
 
 #include "codegen/algorithms/Definitions.h"
@@ -78,52 +81,72 @@ KernelFuncs winogradConv2d(Call &c, int m) {
   const auto &pad = k.ints("padding");
   int inChannels = int(w.shape[1]), outChannels = int(w.shape[0]);
 
-  // U(o, ci, a, b) = (G g G^T)[a][b]: output channels innermost, the
-  // vector axis of the GEMM.
-  Var o("o"), ci("ci"), a("a"), b("b"), j("j");
+  // U(o, ci, a, b) = (G g G^T)[a][b], prepacked with the output channels
+  // innermost (the GEMM's vector axis) and, when c.weightBlock divides
+  // them, in blocks of that many output channels outermost: a register
+  // tile's slice of one (a, b) is then contiguous instead of one cache
+  // line per input channel at a power-of-two stride (one L1 set).
+  Var o("o"), ci("ci"), a("a"), b("b"), j("j"), ob("ob");
   Func weightRows(c.resultFunc("_weight_rows").name());
   weightRows(o, ci, j, a) = applyRow(tf.g, a, [&](int i) { return w.definedAt({o, ci, i, j}); });
   Func weightDef(c.resultFunc("_weight_def").name());
   weightDef(o, ci, a, b) = applyRow(tf.g, b, [&](int jj) { return weightRows(o, ci, jj, a); });
   int t = m + 2;
-  Tensor u = c.prepack("winograd_weight", weightDef, {t, t, inChannels, outChannels},
-                       w.parameterOnly);
+  int block = c.weightBlock > 0 && outChannels % c.weightBlock == 0 ? c.weightBlock : 0;
+  std::function<Expr(Expr, Expr, Expr, Expr)> weightAt;
+  if (block) {
+    Func blocked(c.resultFunc("_weight_blocked").name());
+    blocked(o, ci, a, b, ob) = weightDef(ob * block + o, ci, a, b);
+    Tensor u = c.prepack("winograd_weight", blocked, {outChannels / block, t, t, inChannels, block},
+                         w.parameterOnly);
+    weightAt = [u, block](Expr oc, Expr r, Expr aa, Expr bb) {
+      return u.func(oc % block, r, aa, bb, oc / block);
+    };
+  } else {
+    Tensor u = c.prepack("winograd_weight", weightDef, {t, t, inChannels, outChannels},
+                         w.parameterOnly);
+    weightAt = [u](Expr oc, Expr r, Expr aa, Expr bb) { return u.func(oc, r, aa, bb); };
+  }
 
-  // Tiles are numbered row-major, k = tile_y * tilesX + tile_x, so that
-  // the GEMM's vector axis runs over every tile of the map at once.
+  // Tiles are numbered row-major, k = tile_y * tilesX + tile_x; the GEMM
+  // runs over the tiles of an image (a register tile holds several) and
+  // may round their count up: tiles past the map read zero padding and are
+  // never stored.
   const Shape &out = c.shape;
   int tilesX = int((out[3] + m - 1) / m);
-  // V(k, a, b, ci, n) = (B^T d B)[a][b] for the tile whose top-left input
-  // pixel is (tile_y * m - top, tile_x * m - left).
+  // V(ci, k, a, b, n) = (B^T d B)[a][b] for the tile whose top-left input
+  // pixel is (tile_y * m - top, tile_x * m - left): input channels
+  // innermost, so that the GEMM broadcasts one tile's channels in turn.
   Var kt("k"), n("n");
   Expr tileX = kt % tilesX, tileY = kt / tilesX;
   Func inputRows = c.stage("input_tile");
-  inputRows(kt, j, a, ci, n) = applyRow(tf.bt, a, [&](int i) {
+  inputRows(ci, kt, j, a, n) = applyRow(tf.bt, a, [&](int i) {
     return paddedAt(x, n, ci, tileY * m + i - int(pad[0]), tileX * m + j - int(pad[1]),
                     f32(0));
   });
   Func v = c.stage("transformed");
-  v(kt, a, b, ci, n) = applyRow(tf.bt, b, [&](int jj) { return inputRows(kt, jj, a, ci, n); });
+  v(ci, kt, a, b, n) = applyRow(tf.bt, b, [&](int jj) { return inputRows(ci, kt, jj, a, n); });
 
-  // M(k, a, b, o, n) = sum over input channels of V . U, accumulated in a
+  // M(o, k, a, b, n) = sum over input channels of V . U: per (a, b) a GEMM
+  // of tiles x input channels by input x output channels, accumulated in a
   // stage of its own ("gemm_acc") that the schedule keeps in registers.
   RDom r(0, inChannels, "r");
   Func acc = c.stage("gemm_acc");
-  acc(kt, a, b, o, n) = f32(0);
-  acc(kt, a, b, o, n) += v(kt, a, b, r, n) * u.func(o, r, a, b);
+  acc(o, kt, a, b, n) = f32(0);
+  acc(o, kt, a, b, n) += v(r, kt, a, b, n) * weightAt(o, r, a, b);
   Func gemm = c.stage("gemm");
-  gemm(kt, a, b, o, n) = acc(kt, a, b, o, n);
+  gemm(o, kt, a, b, n) = acc(o, kt, a, b, n);
 
-  // Y = A^T M A per tile ("output_tile", p and q its pixel), then bias and
-  // the epilogue at each output pixel.
+  // Y = A^T M A per tile ("output_rows", then "output_tile" with p and q
+  // its pixel), then bias and the epilogue at each output pixel.
   Var p("p"), q("q");
-  Func outputRows(c.resultFunc("_output_rows").name());
-  outputRows(kt, q, b, o, n) = applyRow(tf.at, q, [&](int aa) { return gemm(kt, aa, b, o, n); });
+  Func outputRows = c.stage("output_rows");
+  outputRows(o, kt, q, b, n) = applyRow(tf.at, q, [&](int aa) { return gemm(o, kt, aa, b, n); });
   Func outputTile = c.stage("output_tile");
-  outputTile(kt, q, p, o, n) =
-      applyRow(tf.at, p, [&](int bb) { return outputRows(kt, q, bb, o, n); });
+  outputTile(o, kt, q, p, n) =
+      applyRow(tf.at, p, [&](int bb) { return outputRows(o, kt, q, bb, n); });
   Var ox("ox"), oy("oy");
-  Expr y = outputTile((oy / m) * tilesX + ox / m, oy % m, ox % m, o, n);
+  Expr y = outputTile(o, (oy / m) * tilesX + ox / m, oy % m, ox % m, n);
   if (acc_.bias)
     y = y + acc_.bias->at({o});
   Func f = c.resultFunc();

@@ -309,64 +309,78 @@ void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Func sto
 
 namespace {
 
-/// A Winograd stage over (k, i, j, channel, n), (i, j) a point of the t x t
-/// tile: computed once, a vector of tiles at a time with the tile points
-/// unrolled, in parallel over channels x batch. Returns the loop over
-/// vectors of tiles.
-Var scheduleTileStage(Func f, int width) {
-  std::vector<Var> a = f.args();
+/// A Winograd stage over (k, i, j, channel, n) -- the tile, the point
+/// (i, j) of the t x t tile, a channel, the image -- stored with the tiles
+/// innermost: computed once, a vector of tiles at a time with the tile
+/// points unrolled, in parallel over channels x batch. Returns the loop
+/// over vectors of tiles.
+Var scheduleTileStage(Func f, Var k, Var i, Var j, Var channel, Var n, int width) {
   Var outer(f.name() + "_ko"), inner(f.name() + "_ki"), planes(f.name() + "_planes");
   f.compute_root()
-      .split(a[0], outer, inner, width)
-      .reorder(inner, a[2], a[1], outer, a[3], a[4])
+      .reorder_storage(k, i, j, channel, n)
+      .split(k, outer, inner, width)
+      .reorder(inner, j, i, outer, channel, n)
       .vectorize(inner)
-      .unroll(a[1])
-      .unroll(a[2])
-      .fuse(a[3], a[4], planes)
+      .unroll(i)
+      .unroll(j)
+      .fuse(channel, n, planes)
       .parallel(planes);
   return outer;
 }
 
 } // namespace
 
-/// Winograd (algorithms/Winograd.cpp): each stage computed once, vectorised
-/// along the tile index k; the GEMM keeps one vector of tiles x 8 output
-/// channels of accumulators in registers while it streams the input
-/// channels (the transformed weights broadcast, the transformed input
-/// contiguous along k).
-void scheduleWinogradConv(KernelFuncs &funcs, const Target &target) {
+/// Winograd on wide maps (algorithms/Winograd.cpp), stored NCHW: each
+/// stage vectorised along the tile index k, the tiles stored innermost;
+/// the GEMM keeps one vector of tiles x 8 output channels of accumulators
+/// in registers while it streams the input channels (the transformed
+/// weights broadcast, the transformed input contiguous along k).
+void scheduleWinogradTiles(KernelFuncs &funcs, const Target &target) {
   int width = vectorWidth(target);
   Func input = funcs.stages.at("input_tile"), v = funcs.stages.at("transformed");
   Func acc = funcs.stages.at("gemm_acc"), gemm = funcs.stages.at("gemm");
   Func outputTile = funcs.stages.at("output_tile"), f = funcs.result.func;
 
-  // V(k, a, b, ci, n): per vector of tiles, the row pass then the column pass.
-  Var tiles = scheduleTileStage(v, width);
-  std::vector<Var> ia = input.args(); // k, j, a, ci, n
-  input.compute_at(v, tiles).vectorize(ia[0], width).unroll(ia[1]).unroll(ia[2]);
+  // V(ci, k, a, b, n): per vector of tiles, the row pass then the column pass.
+  std::vector<Var> va = v.args();
+  Var tiles = scheduleTileStage(v, va[1], va[2], va[3], va[0], va[4], width);
+  std::vector<Var> ia = input.args(); // ci, k, j, a, n
+  input.compute_at(v, tiles)
+      .reorder_storage(ia[1], ia[2], ia[3], ia[0], ia[4])
+      .vectorize(ia[1], width)
+      .unroll(ia[2])
+      .unroll(ia[3]);
 
-  // M(k, a, b, o, n): blocks of one vector of tiles x 8 channels.
-  const Shape &shape = funcs.result.shape;
-  int outChannels = int(shape[1]);
+  // M(o, k, a, b, n): blocks of one vector of tiles x 8 channels.
+  int outChannels = int(funcs.result.shape[1]);
   int channels = std::min(8, outChannels);
-  std::vector<Var> ga = gemm.args(); // k, a, b, o, n
+  std::vector<Var> ga = gemm.args(); // o, k, a, b, n
   Var gko("gko"), gki("gki"), oo("oo"), oi("oi"), blocks("blocks");
   gemm.compute_root()
-      .split(ga[0], gko, gki, width)
-      .split(ga[3], oo, oi, channels)
-      .reorder(gki, oi, gko, ga[1], ga[2], oo, ga[4])
+      .reorder_storage(ga[1], ga[2], ga[3], ga[0], ga[4])
+      .split(ga[1], gko, gki, width)
+      .split(ga[0], oo, oi, channels)
+      .reorder(gki, oi, gko, ga[2], ga[3], oo, ga[4])
       .vectorize(gki)
       .unroll(oi)
-      .fuse(ga[1], ga[2], blocks)
+      .fuse(ga[2], ga[3], blocks)
       .fuse(blocks, oo, blocks)
       .parallel(blocks);
-  std::vector<Var> aa = acc.args();
-  acc.compute_at(gemm, gko).vectorize(aa[0]).unroll(aa[3]);
+  std::vector<Var> aa = acc.args(); // o, k, a, b, n
+  acc.compute_at(gemm, gko)
+      .reorder_storage(aa[1], aa[0], aa[2], aa[3], aa[4])
+      .reorder(aa[1], aa[0], aa[2], aa[3], aa[4])
+      .vectorize(aa[1])
+      .unroll(aa[0]);
   std::vector<RVar> r = acc.rvars(0);
-  acc.update().reorder(aa[0], aa[3], r[0], aa[1], aa[2], aa[4]).vectorize(aa[0]).unroll(aa[3]);
+  acc.update()
+      .reorder(aa[1], aa[0], r[0], aa[2], aa[3], aa[4])
+      .vectorize(aa[1])
+      .unroll(aa[0]);
 
-  // Y per tile, then the epilogue per output pixel.
-  scheduleTileStage(outputTile, width);
+  // Y per tile (the rows pass inlined), then the epilogue per output pixel.
+  std::vector<Var> ta = outputTile.args(); // o, k, q, p, n
+  scheduleTileStage(outputTile, ta[1], ta[2], ta[3], ta[0], ta[4], width);
   // One image at a time: a whole batch's transformed tiles (14 MB at batch
   // 8 for 64 channels at 56 x 56) would not stay in cache between the
   // stages; each stage is still parallel within the image.
@@ -377,6 +391,105 @@ void scheduleWinogradConv(KernelFuncs &funcs, const Target &target) {
       .vectorize(out[0], width, TailStrategy::GuardWithIf);
   for (Func stage : {v, gemm, outputTile})
     stage.compute_at(f, out[3]);
+}
+
+/// Winograd on small maps (algorithms/Winograd.cpp), one image at a time (a batch's
+/// transformed tiles would not stay in cache between the stages), each
+/// stage in parallel within the image and vectorised along the channels:
+/// the input transform per tile and vector of input channels; the GEMM of
+/// each tile point (a, b) in register tiles of `tile.vectors` vectors of
+/// output channels x `tile.pixels` tiles (the channels-last conv's tile,
+/// the image's tiles in the role of a row's pixels; their count rounded up
+/// to whole register tiles), which broadcast one transformed input element
+/// per tile and load the tile's weight vectors at each input channel; the
+/// output transform per tile and vector of output channels; then the
+/// epilogue per output pixel, stored channels-last (`stored` is the
+/// channels-last wrapper) or NCHW.
+void scheduleWinogradChannels(KernelFuncs &funcs, Func stored, const Target &target, int tiles) {
+  int width = vectorWidth(target);
+  Func input = funcs.stages.at("input_tile"), v = funcs.stages.at("transformed");
+  Func acc = funcs.stages.at("gemm_acc"), gemm = funcs.stages.at("gemm");
+  Func outputRows = funcs.stages.at("output_rows"), outputTile = funcs.stages.at("output_tile");
+  int outChannels = int(funcs.result.shape[1]);
+  int inChannels = int(reductionExtents(acc).at(0));
+  // Channel counts that are not whole vectors (small test layers) guard
+  // their last vector instead of computing past the tensors' ends.
+  bool outVectors = outChannels % width == 0, inVectors = inChannels % width == 0;
+  TailStrategy outTail = outVectors ? TailStrategy::Auto : TailStrategy::GuardWithIf;
+  TailStrategy inTail = inVectors ? TailStrategy::Auto : TailStrategy::GuardWithIf;
+  ChannelsLastTile tile = outVectors
+                              ? chooseTile(outChannels / width, tiles, vectorRegisters(target))
+                              : ChannelsLastTile{1, std::min(tiles, 4)};
+
+  std::vector<Var> s = stored.args();
+  bool storedChannelsLast = !stored.function().same_as(funcs.result.func.function());
+  Var n = s[3];
+  if (storedChannelsLast) // (c, x, y, n): the channels are whole vectors
+    stored.compute_root().vectorize(s[0], width).parallel(s[2]);
+  else // (x, y, c, n)
+    stored.compute_root().parallel(s[2]).vectorize(s[0], width, TailStrategy::GuardWithIf);
+
+  // V(ci, k, a, b): per tile and vector of input channels, the row pass
+  // then the column pass, the tile points unrolled.
+  std::vector<Var> va = v.args();
+  Var vo("wv_o"), vi("wv_i");
+  v.compute_at(stored, n)
+      .split(va[0], vo, vi, width, inTail)
+      .reorder(vi, va[2], va[3], vo, va[1])
+      .vectorize(vi)
+      .unroll(va[2])
+      .unroll(va[3])
+      .parallel(va[1]);
+  std::vector<Var> ia = input.args(); // ci, k, j, a
+  input.compute_at(v, vo).vectorize(ia[0], width, inTail).unroll(ia[2]).unroll(ia[3]);
+
+  // M(o, k, a, b): register tiles over (output channels, tiles), in
+  // parallel over the tile points and blocks of output channels.
+  std::vector<Var> ga = gemm.args(); // o, k, a, b
+  Var go("go"), gi("gi"), gv("gv"), gl("gl"), kto("kto"), kti("kti"), tasks("tasks");
+  int tileChannels = tile.vectors * width;
+  gemm.compute_at(stored, n)
+      .split(ga[0], go, gi, tileChannels, outTail)
+      .split(gi, gv, gl, width)
+      .split(ga[1], kto, kti, tile.pixels, TailStrategy::RoundUp)
+      .reorder(gl, gv, kti, kto, go, ga[2], ga[3])
+      .vectorize(gl)
+      .unroll(kti)
+      .fuse(go, ga[2], tasks)
+      .fuse(tasks, ga[3], tasks)
+      .parallel(tasks);
+  std::vector<Var> aa = acc.args(); // o, k, a, b
+  std::vector<RVar> r = acc.rvars(0);
+  Var av("av"), al("al");
+  acc.compute_at(gemm, kto)
+      .split(aa[0], av, al, width, outTail)
+      .reorder(al, av, aa[1])
+      .vectorize(al)
+      .unroll(aa[1]);
+  Stage update = acc.update();
+  update.split(aa[0], av, al, width, outTail)
+      .reorder(al, av, aa[1], r[0])
+      .vectorize(al)
+      .unroll(aa[1]);
+  if (outVectors) {
+    gemm.unroll(gv);
+    acc.unroll(av);
+    update.unroll(av);
+  }
+
+  // Y per tile and vector of output channels, the rows pass computed
+  // inside it; the epilogue per output pixel (the stored Func).
+  std::vector<Var> ta = outputTile.args(); // o, k, q, p
+  Var to("wt_o"), ti("wt_i");
+  outputTile.compute_at(stored, n)
+      .split(ta[0], to, ti, width, outTail)
+      .reorder(ti, ta[2], ta[3], to, ta[1])
+      .vectorize(ti)
+      .unroll(ta[2])
+      .unroll(ta[3])
+      .parallel(ta[1]);
+  std::vector<Var> ra = outputRows.args(); // o, k, q, b
+  outputRows.compute_at(outputTile, to).vectorize(ra[0], width, outTail).unroll(ra[2]).unroll(ra[3]);
 }
 
 } // namespace cnnopt::codegen::schedules

@@ -29,7 +29,13 @@ void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Halide::
 /// A conv's zero-padded input ("padded"), if it has one: stored NCHW, or
 /// channels-last and vectorised along the channels.
 void schedulePadded(KernelFuncs &funcs, const Halide::Target &target, bool channelsLast);
-void scheduleWinogradConv(KernelFuncs &funcs, const Halide::Target &target);
+/// Winograd vectorised along the tiles (wide maps, stored NCHW).
+void scheduleWinogradTiles(KernelFuncs &funcs, const Halide::Target &target);
+/// Winograd vectorised along the channels (small maps) with `tiles` tiles
+/// per image; `stored` is the channels-last wrapper of the result, or the
+/// result.
+void scheduleWinogradChannels(KernelFuncs &funcs, Halide::Func stored,
+                              const Halide::Target &target, int tiles);
 // Linear.cpp
 void scheduleLinear(KernelFuncs &funcs, const Halide::Target &target, bool inlined);
 

@@ -4,13 +4,14 @@
 // RUN: cnnopt-opt %s --cnn-select-conv-algorithm="algorithm=wide=direct,pointwise=auto" --mlir-print-debuginfo --mlir-print-local-scope | FileCheck %s --check-prefix=SCOPE
 
 // The cost model: 1x1 -> gemm, depthwise -> depthwise, a wide 3x3 stride 1
-// -> Winograd F(4x4, 3x3), a narrow one (few channels) and a strided one
-// -> direct.
+// and a narrow one (8 output channels; its weights transformed once, not
+// per call: measured 0.07 ms against 0.13 direct) -> Winograd F(4x4, 3x3),
+// a strided one -> direct.
 // CHECK-LABEL: func.func @auto
 // CHECK: cnn.conv2d {{.*}}algorithm = #cnn<algorithm gemm>{{.*}}loc("pointwise")
 // CHECK: cnn.fused_conv2d {{.*}}algorithm = #cnn<algorithm depthwise>{{.*}}loc("dw")
 // CHECK: cnn.conv2d {{.*}}algorithm = #cnn<algorithm winograd_4x4_3x3>{{.*}}loc("wide")
-// CHECK: cnn.conv2d {{.*}}algorithm = #cnn<algorithm direct>{{.*}}loc("narrow")
+// CHECK: cnn.conv2d {{.*}}algorithm = #cnn<algorithm winograd_4x4_3x3>{{.*}}loc("narrow")
 // CHECK: cnn.conv2d {{.*}}algorithm = #cnn<algorithm direct>{{.*}}loc("strided")
 // A forced algorithm applies where legal; elsewhere the cost model decides.
 // DIRECT-LABEL: func.func @auto

@@ -357,7 +357,6 @@ int main(int argc, char **argv) {
   if (emit == Emit::None)
     return 0;
   optimization->vectorWidth = cnnopt::codegen::floatVectorWidth(target);
-  optimization->weightsKnown = !weightsFile.empty();
   if (!loader.optimize(*optimization))
     return 1;
   if (emit == Emit::Mlir)
