@@ -68,6 +68,12 @@ const std::map<std::string, Definition> &convAlgorithms() {
 
 } // namespace
 
+KernelFuncs defineFlatPixelsGemm(const Kernel &kernel, const std::vector<const Tensor *> &operands,
+                                 const Shape &resultShape, Prepacker *packer, int weightBlock) {
+  Call call{kernel, operands, resultShape, packer, weightBlock, {}};
+  return flatPixelsGemmConv2d(call);
+}
+
 std::string convAlgorithm(const Kernel &kernel) {
   return kernel.has("algorithm") ? kernel.s("algorithm") : "direct";
 }

@@ -45,6 +45,13 @@ KernelFuncs defineKernel(const Kernel &kernel,
                          const Shape &resultShape, Prepacker *packer = nullptr,
                          int weightBlock = 0);
 
+/// A 1x1 stride-1 conv2d/fused_conv2d over flat pixels: `operands` (the
+/// input and residual) and the result, of `resultShape` [pixels, channels],
+/// are channels-last tensors as matrices (ExecutionPlan.h, flatPixels).
+KernelFuncs defineFlatPixelsGemm(const Kernel &kernel,
+                                 const std::vector<const Tensor *> &operands,
+                                 const Shape &resultShape, Prepacker *packer, int weightBlock);
+
 } // namespace cnnopt::codegen
 
 #endif // CNNOPT_CODEGEN_ALGORITHMS_H

@@ -29,6 +29,10 @@ namespace cnnopt::codegen {
 struct PlanStep {
   int result = -1;        ///< the slot it writes
   std::vector<int> reads; ///< the slots it reads, in argument order
+  /// The stage takes its 4-D tensors (all channels-last) as [N*H*W, C]
+  /// matrices: a 1x1 conv whose register tiles run over the pixels of
+  /// every image at once (Lowering.cpp, chooseFlatPixelStages()).
+  bool flatPixels = false;
 };
 
 struct PlanPack {

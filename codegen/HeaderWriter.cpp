@@ -150,11 +150,11 @@ private:
     for (size_t k = 0; k < pl.steps.size(); ++k) {
       const PlanStep &step = pl.steps[k];
       os << "  {" << stageSymbol(k) << ", " << step.result << ", " << reads.size() << ", "
-         << step.reads.size() << "},\n";
+         << step.reads.size() << ", " << (step.flatPixels ? 1 : 0) << "},\n";
       reads.insert(reads.end(), step.reads.begin(), step.reads.end());
     }
     if (pl.steps.empty())
-      os << "  {0, 0, 0, 0},\n";
+      os << "  {0, 0, 0, 0, 0},\n";
     os << "};\nstatic const int " << m << "_plan_reads[" << std::max<size_t>(reads.size(), 1)
        << "] = {";
     for (size_t k = 0; k < reads.size(); ++k)

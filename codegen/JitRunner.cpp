@@ -129,7 +129,8 @@ void JitModel::Impl::buildTable(const std::vector<cnnopt_argv_fn> &stageFns,
   }
   for (size_t k = 0; k < plan.steps.size(); ++k) {
     const PlanStep &step = plan.steps[k];
-    steps.push_back({stageFns[k], step.result, int(reads.size()), int(step.reads.size())});
+    steps.push_back({stageFns[k], step.result, int(reads.size()), int(step.reads.size()),
+                     step.flatPixels ? 1 : 0});
     reads.insert(reads.end(), step.reads.begin(), step.reads.end());
   }
   for (const PlanPack &piece : plan.packs)

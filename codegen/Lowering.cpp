@@ -240,6 +240,24 @@ public:
     }
   }
 
+  /// After chooseLayouts(): the 1x1 convs that run over flat pixels
+  /// (prefersFlatPixels()), where they can: their result and every tensor
+  /// they read are stored channels-last (the plan passes them as [N*H*W, C]
+  /// matrices), none computed inside them.
+  void chooseFlatPixelStages() {
+    for (const Kernel &k : program.kernels) {
+      if (!isStored(k.result) || !channelsLast.count(k.result) ||
+          !prefersFlatPixels(k, program.values[k.result].shape, target))
+        continue;
+      bool matrices = std::all_of(k.operands.begin(), k.operands.end(), [&](int id) {
+        return id < 0 || isParam(id) || packedKernels.count(id) ||
+               (!inlined.count(id) && channelsLast.count(id));
+      });
+      if (matrices)
+        flatPixels.insert(k.result);
+    }
+  }
+
   /// After the first pass: the order of the stages, what each reads, the
   /// packed pieces and where the outputs come from.
   ExecutionPlan plan() const {
@@ -263,6 +281,7 @@ public:
           step.reads.push_back(slotOf.at(id));
         addSlot(k.result);
         step.result = slotOf.at(k.result);
+        step.flatPixels = flatPixels.count(k.result) != 0;
         plan.steps.push_back(step);
       }
     for (const Prepacker::Entry &e : packer.recorded())
@@ -345,8 +364,11 @@ public:
                               const std::string &name) {
     Stage s{flatArgument("params"), flatArgument("packed"), {}, {}, {}};
     int value = plan.slots[step.result];
-    Func out = defineStageKernel(s, *kernelOf.at(value));
-    constrainDense([&](int h) { return out.output_buffer().dim(h); }, storedShape(value));
+    Func out = step.flatPixels ? defineFlatPixelsStage(s, *kernelOf.at(value))
+                               : defineStageKernel(s, *kernelOf.at(value));
+    Shape stored = storedShape(value);
+    constrainDense([&](int h) { return out.output_buffer().dim(h); },
+                   step.flatPixels ? flatPixelsShape(stored) : stored);
     LoweredFunction f{name, Pipeline(out), {}};
     for (int slot : step.reads)
       f.arguments.push_back(s.reads.at(plan.slots[slot]));
@@ -457,6 +479,44 @@ private:
     return s.output;
   }
 
+  /// A channels-last [N, H, W, C] shape as the [N*H*W, C] matrix a flat
+  /// pixels stage reads and writes.
+  static Shape flatPixelsShape(const Shape &stored) { return {kDynamic, stored.back()}; }
+
+  /// Defines `k` (chooseFlatPixelStages()) as the output of stage `s`: its
+  /// stored operands are [N*H*W, C] matrices.
+  Func defineFlatPixelsStage(Stage &s, const Kernel &k) {
+    readPackedFrom(Func(s.packed));
+    std::vector<const Tensor *> operands;
+    for (int id : k.operands) {
+      if (id < 0) {
+        operands.push_back(nullptr);
+        continue;
+      }
+      auto found = s.values.find(id);
+      if (found == s.values.end()) {
+        Tensor t;
+        if (isParam(id)) {
+          t = paramTensor(param(id), Func(s.params));
+        } else if (packedKernels.count(id)) {
+          t = packer.pack(packKey(id), Func(), program.values[id].shape);
+        } else {
+          TensorType matrix = program.values[id];
+          matrix.shape = flatPixelsShape(storedShape(id));
+          std::string name = kernelOf.count(id) ? valueName(id) + "_in" : valueName(id);
+          s.reads.emplace(id, tensorArgument(matrix, name, t));
+        }
+        found = s.values.emplace(id, t).first;
+      }
+      operands.push_back(&found->second);
+    }
+    const Shape &shape = program.values[k.result].shape;
+    KernelFuncs funcs = defineFlatPixelsGemm(k, operands, flatPixelsShape(storedShape(k.result)),
+                                             &packer, weightBlock(k, shape, target));
+    scheduleFlatPixelsKernel(funcs, target, shape[2] * shape[3]);
+    return funcs.result.func;
+  }
+
   /// `id` as the current stage reads it.
   const Tensor &valueIn(int id) {
     auto found = stage->values.find(id);
@@ -516,6 +576,7 @@ private:
   std::map<int, std::string> valueNames;
   std::set<int> inlined, packedKernels;
   std::set<int> channelsLast; ///< stored values kept NHWC (chooseLayouts())
+  std::set<int> flatPixels;   ///< stages over flat pixels (chooseFlatPixelStages())
   Stage *stage = nullptr;
   bool discovering = false;
 };
@@ -526,6 +587,7 @@ ExecutionPlan planModel(const KernelProgram &program, const Target &target) {
   Lowerer lowerer(program, target);
   lowerer.recordPackedData(flatArgument("params"));
   lowerer.chooseLayouts();
+  lowerer.chooseFlatPixelStages();
   lowerer.dropUnreadPieces();
   return lowerer.plan();
 }
@@ -539,6 +601,7 @@ LoweredModel lowerModel(const KernelProgram &program, const Target &target,
   ImageParam params = flatArgument("pack_params");
   lowerer.recordPackedData(params);
   lowerer.chooseLayouts();
+  lowerer.chooseFlatPixelStages();
   lowerer.dropUnreadPieces();
   model.plan = lowerer.plan();
   model.embeddedWeights = weights != nullptr;

@@ -119,7 +119,26 @@ bool runsChannelsLastTile(const Kernel &kernel, const Shape &resultShape, const 
 
 } // namespace
 
+bool prefersFlatPixels(const Kernel &kernel, const Shape &resultShape, const Target &target) {
+  if (!isConv(kernel) || convAlgorithm(kernel) != "gemm" || schedules::isGpu(target))
+    return false;
+  const auto &stride = kernel.ints("stride");
+  int width = schedules::vectorWidth(target);
+  int channels = int(resultShape[1]);
+  if (stride[0] != 1 || stride[1] != 1 || channels % width != 0)
+    return false;
+  ChannelsLastTile row = chooseTile(channels / width, int(resultShape[3]), vectorRegisters(target));
+  ChannelsLastTile flat = flatPixelsTile(channels, target);
+  return row.vectors * row.pixels < flat.vectors * flat.pixels;
+}
+
+void scheduleFlatPixelsKernel(KernelFuncs &funcs, const Target &target, int64_t imagePixels) {
+  scheduleFlatPixelsConv(funcs, target, imagePixels);
+}
+
 int weightBlock(const Kernel &kernel, const Shape &resultShape, const Target &target) {
+  if (prefersFlatPixels(kernel, resultShape, target))
+    return flatPixelsTile(int(resultShape[1]), target).vectors * schedules::vectorWidth(target);
   if (isConv(kernel) && winogradOverChannels(kernel, resultShape, target))
     return schedules::channelsLastTileChannels(int(resultShape[1]),
                                                winogradTiles(kernel, resultShape), target);

@@ -45,6 +45,18 @@ void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs,
 /// gather its inputs).
 bool storesChannelsLast(const Kernel &kernel, const std::vector<TensorType> &values);
 
+/// Whether a 1x1 stride-1 conv (gemm) would rather run over flat pixels
+/// (ExecutionPlan.h, flatPixels): its rows are too narrow for a register
+/// tile as large as the flat one (7 x 7, 14 x 14 with AVX2). Lowering
+/// decides, as the layouts allow.
+bool prefersFlatPixels(const Kernel &kernel, const Shape &resultShape,
+                       const Halide::Target &target);
+
+/// Schedules a conv defined by defineFlatPixelsGemm() on maps of
+/// `imagePixels` pixels.
+void scheduleFlatPixelsKernel(KernelFuncs &funcs, const Halide::Target &target,
+                              int64_t imagePixels);
+
 /// The output channels per block of a dense conv's packed weights
 /// (Algorithms.h defineKernel()): those of its channels-last register tile,
 /// whose slice of the weights is then one contiguous run; 0 (one block) for

@@ -154,6 +154,27 @@ KernelFuncs gemmConv2d(Call &c) {
   return finishConv(c, a, conv, ox, oy, o, n);
 }
 
+/// A 1x1 stride-1 conv over flat pixels: its input, residual and result
+/// are [pixels, channels] matrices (channels-last tensors of every image at
+/// once), the conv a GEMM of pixels x input channels by input x output
+/// channels. The weights are packed as gemmConv2d() packs them.
+KernelFuncs flatPixelsGemmConv2d(Call &c) {
+  Accumulands a = accumulands(c);
+  const Tensor &x = c.op(0), &w = a.weight;
+  OutputChannelsInnermost io = outputChannelsInnermost(c, w, {1, 0}, c.weightBlock);
+  Var o("o"), p("p");
+  RDom r(0, int(w.shape[1]), "r");
+  Func conv = c.stage("conv");
+  conv(o, p) = a.bias ? a.bias->at({o}) : f32(0);
+  // The pixel clamped: the schedule rounds a block's pixels up to whole
+  // register tiles, whose extra pixels (never stored) read the last one.
+  Expr pixel = min(p, x.extent(0) - 1);
+  conv(o, p) += x.at({pixel, r}) * io.at({r}, o);
+  Func f = c.resultFunc();
+  f(o, p) = epilogue(c, a, conv(o, p), o, {p, o});
+  return c.done(f);
+}
+
 /// groups == input channels: each output channel o reads input channel
 /// o / multiplier over the taps only.
 KernelFuncs depthwiseConv2d(Call &c) {

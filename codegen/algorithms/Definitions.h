@@ -135,6 +135,7 @@ KernelFuncs constant(Call &c);
 // bias, scale, shift, residual), transposed and linear layers
 KernelFuncs directConv2d(Call &c);
 KernelFuncs gemmConv2d(Call &c);
+KernelFuncs flatPixelsGemmConv2d(Call &c);
 KernelFuncs depthwiseConv2d(Call &c);
 KernelFuncs convTranspose2d(Call &c);
 KernelFuncs linear(Call &c);

@@ -430,12 +430,15 @@ static inline int cnnopt_api_end_call(int status, const cnnopt_call *call, char 
 typedef int (*cnnopt_argv_fn)(void **args);
 
 /* One stage: the slot it writes and the slots it reads
- * (plan->reads[first_read .. first_read + n_reads)). */
+ * (plan->reads[first_read .. first_read + n_reads)); with flat_pixels, it
+ * takes its 4-D (channels-last [N, H, W, C]) tensors as [N*H*W, C]
+ * matrices (a 1x1 conv over the pixels of every image at once). */
 typedef struct cnnopt_plan_step {
   cnnopt_argv_fn run;
   int result;
   int first_read;
   int n_reads;
+  int flat_pixels;
 } cnnopt_plan_step;
 
 /* One piece of the packed array. */
@@ -482,6 +485,23 @@ typedef struct cnnopt_plan {
 
 #define CNNOPT_HALIDE_OUT_OF_MEMORY (-11)        /* halide_error_code_out_of_memory */
 #define CNNOPT_HALIDE_ALLOCATION_TOO_LARGE (-5)  /* halide_error_code_buffer_allocation_too_large */
+
+/* `b`, a dense channels-last 4-D buffer (dims C, W, H, N innermost
+ * first), as the 2-D [N*H*W, C] matrix over the same memory; other ranks
+ * unchanged. */
+static inline halide_buffer_t *cnnopt_api_flat_pixels(halide_buffer_t *b, halide_buffer_t *view,
+                                                      halide_dimension_t dims[2]) {
+  if (!b || b->dimensions != 4)
+    return b;
+  *view = *b;
+  view->dimensions = 2;
+  view->dim = dims;
+  dims[0] = b->dim[0];
+  dims[1] = b->dim[1];
+  dims[1].min = 0;
+  dims[1].extent = b->dim[1].extent * b->dim[2].extent * b->dim[3].extent;
+  return view;
+}
 
 /* The elements of a dense buffer made by cnnopt_api_wrap. */
 static inline int64_t cnnopt_api_elements(const halide_buffer_t *b) {
@@ -611,6 +631,8 @@ static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_contex
   size_t needed = 0;
   uint8_t *base;
   void **args;
+  halide_buffer_t *views = NULL; /* a flat_pixels step's matrices */
+  halide_dimension_t(*view_dims)[2] = NULL;
   memset(&call_arena, 0, sizeof(call_arena));
   if (!arena)
     arena = &call_arena;
@@ -618,7 +640,9 @@ static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_contex
     if (plan->steps[s].n_reads > most_reads)
       most_reads = plan->steps[s].n_reads;
   args = (void **)calloc((size_t)most_reads + 4, sizeof(void *));
-  if (!own || !dims || !slot || !bytes || !args) {
+  views = (halide_buffer_t *)calloc((size_t)most_reads + 1, sizeof(halide_buffer_t));
+  view_dims = (halide_dimension_t(*)[2])calloc((size_t)most_reads + 1, sizeof(*view_dims));
+  if (!own || !dims || !slot || !bytes || !args || !views || !view_dims) {
     snprintf(message, size, "out of memory for the model's tensor table");
     status = CNNOPT_HALIDE_OUT_OF_MEMORY;
     goto done;
@@ -684,13 +708,17 @@ static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_contex
     const cnnopt_plan_step *step = &plan->steps[s];
     int a = 0;
     args[a++] = &user_context;
-    for (k = 0; k < step->n_reads; ++k)
-      args[a++] = slot[plan->reads[step->first_read + k]];
+    for (k = 0; k < step->n_reads; ++k) {
+      halide_buffer_t *b = slot[plan->reads[step->first_read + k]];
+      args[a++] = step->flat_pixels ? cnnopt_api_flat_pixels(b, &views[k], view_dims[k]) : b;
+    }
     if (plan->with_arrays) {
       args[a++] = params;
       args[a++] = packed;
     }
-    args[a++] = slot[step->result];
+    args[a++] = step->flat_pixels ? cnnopt_api_flat_pixels(slot[step->result], &views[k],
+                                                           view_dims[k])
+                                  : slot[step->result];
     if (plan->on_step)
       plan->on_step(plan->on_step_user, s, 0);
     status = step->run(args);
@@ -714,6 +742,8 @@ done:
   free(slot);
   free(bytes);
   free(args);
+  free(views);
+  free(view_dims);
   return status;
 }
 

@@ -18,6 +18,20 @@ void scheduleStage(Halide::Func f, const Halide::Target &target);
 /// Only the pure definition of `f` (its updates are the caller's).
 void scheduleInitialValue(Halide::Func f, const Halide::Target &target);
 // Conv.cpp
+/// A register tile of a channels-last convolution: `vectors` vectors of
+/// output channels x `pixels` pixels (of one row, or of flat pixels).
+struct ChannelsLastTile {
+  int vectors = 1, pixels = 1;
+};
+/// The row tile of a channels-last dense conv with `channelVectors`
+/// vectors of output channels and rows of `width` pixels.
+ChannelsLastTile chooseTile(int channelVectors, int width, int registers);
+/// The tile of a 1x1 conv over flat pixels with `channels` output channels
+/// (whole vectors).
+ChannelsLastTile flatPixelsTile(int channels, const Halide::Target &target);
+/// A 1x1 conv over flat pixels, its maps of `imagePixels` pixels.
+void scheduleFlatPixelsConv(KernelFuncs &funcs, const Halide::Target &target,
+                            int64_t imagePixels);
 void scheduleDirectConv(KernelFuncs &funcs, const Halide::Target &target, bool unrollTaps,
                         bool inputChannelsLast);
 /// The output channels of a channels-last dense conv's register tile with

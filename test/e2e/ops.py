@@ -693,6 +693,22 @@ def before_3x3(a, m):
 for name, a, m in (("before_3x3", 48, 32), ("deep_before_3x3", 400, 176)):
     body, ref = before_3x3(a, m)
     case("channels_last", name, body, ref, inputs=XL, input_scale=0.5)
+def flat_pixels_ref(i, p):
+    a = F.conv2d(i["x"], p["a.weight"], p["a.bias"])
+    b = F.conv2d(a, p["b.weight"], p["b.bias"])
+    d = torch.relu(F.conv2d(b, p["c.weight"], p["c.bias"]) + b)
+    return F.conv2d(d, p["y.weight"], p["y.bias"])
+
+
+# 1x1 convs over flat pixels (7x7 rows are too narrow for the row tile): b
+# reduces 160 input channels in chunks of 128 (one partial), c adds its
+# residual; a reads the model's (NCHW) input and y writes its output, so
+# they run the row tiles. At batch 3 the pixel blocks run across images.
+case("channels_last", "flat_pixels",
+     "a = conv2d(x, 160, kernel=1)\nb = conv2d(a, 48, kernel=1)\nc = conv2d(b, 48, kernel=1)\n"
+     "d = relu(c + b)\ny = conv2d(d, 16, kernel=1)\nreturn y",
+     flat_pixels_ref, inputs={"x": ("N", 16, 7, 7)}, input_scale=0.5)
+
 # NCHW in, NCHW out (a model's input and output): dense convs with whole
 # vectors of output channels still run the channels-last tile, stored to
 # NCHW lane by lane; the second one is deep (295 KB of weights).
