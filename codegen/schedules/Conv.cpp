@@ -322,6 +322,23 @@ Var scheduleTileStage(Func f, Var k, Var i, Var j, Var channel, Var n, int width
   return outer;
 }
 
+/// A Winograd transform stage over (channel, k, i, j, n) on a small map:
+/// per image, a vector of channels of one tile at a time with the tile
+/// points (i, j) unrolled, in parallel over the tiles. Returns the loop
+/// over vectors of channels.
+Var scheduleChannelsTransform(Func f, Func stored, Var n, int width, TailStrategy tail) {
+  std::vector<Var> a = f.args();
+  Var outer(f.name() + "_co"), inner(f.name() + "_ci");
+  f.compute_at(stored, n)
+      .split(a[0], outer, inner, width, tail)
+      .reorder(inner, a[2], a[3], outer, a[1])
+      .vectorize(inner)
+      .unroll(a[2])
+      .unroll(a[3])
+      .parallel(a[1]);
+  return outer;
+}
+
 } // namespace
 
 /// Winograd on wide maps (algorithms/Winograd.cpp), stored NCHW: each
@@ -424,16 +441,8 @@ void scheduleWinogradChannels(KernelFuncs &funcs, Func stored, const Target &tar
     stored.compute_root().parallel(s[2]).vectorize(s[0], width, TailStrategy::GuardWithIf);
 
   // V(ci, k, a, b): per tile and vector of input channels, the row pass
-  // then the column pass, the tile points unrolled.
-  std::vector<Var> va = v.args();
-  Var vo("wv_o"), vi("wv_i");
-  v.compute_at(stored, n)
-      .split(va[0], vo, vi, width, inTail)
-      .reorder(vi, va[2], va[3], vo, va[1])
-      .vectorize(vi)
-      .unroll(va[2])
-      .unroll(va[3])
-      .parallel(va[1]);
+  // then the column pass.
+  Var vo = scheduleChannelsTransform(v, stored, n, width, inTail);
   std::vector<Var> ia = input.args(); // ci, k, j, a
   input.compute_at(v, vo).vectorize(ia[0], width, inTail).unroll(ia[2]).unroll(ia[3]);
 
@@ -473,15 +482,7 @@ void scheduleWinogradChannels(KernelFuncs &funcs, Func stored, const Target &tar
 
   // Y per tile and vector of output channels, the rows pass computed
   // inside it; the epilogue per output pixel (the stored Func).
-  std::vector<Var> ta = outputTile.args(); // o, k, q, p
-  Var to("wt_o"), ti("wt_i");
-  outputTile.compute_at(stored, n)
-      .split(ta[0], to, ti, width, outTail)
-      .reorder(ti, ta[2], ta[3], to, ta[1])
-      .vectorize(ti)
-      .unroll(ta[2])
-      .unroll(ta[3])
-      .parallel(ta[1]);
+  Var to = scheduleChannelsTransform(outputTile, stored, n, width, outTail);
   std::vector<Var> ra = outputRows.args(); // o, k, q, b
   outputRows.compute_at(outputTile, to).vectorize(ra[0], width, outTail).unroll(ra[2]).unroll(ra[3]);
 }
