@@ -405,6 +405,7 @@ private:
     std::map<int, ImageParam> reads; ///< stored tensors read
     std::map<int, Tensor> values;
     Func output; ///< what the stage stores: its kernel's result, or a channels-last view
+    bool flatPixels = false; ///< reads its stored tensors as [N*H*W, C] matrices
   };
 
   /// The stored values `k` reads, directly or through kernels inlined into
@@ -487,33 +488,16 @@ private:
   /// stored operands are [N*H*W, C] matrices.
   Func defineFlatPixelsStage(Stage &s, const Kernel &k) {
     readPackedFrom(Func(s.packed));
+    s.flatPixels = true;
+    stage = &s;
     std::vector<const Tensor *> operands;
-    for (int id : k.operands) {
-      if (id < 0) {
-        operands.push_back(nullptr);
-        continue;
-      }
-      auto found = s.values.find(id);
-      if (found == s.values.end()) {
-        Tensor t;
-        if (isParam(id)) {
-          t = paramTensor(param(id), Func(s.params));
-        } else if (packedKernels.count(id)) {
-          t = packer.pack(packKey(id), Func(), program.values[id].shape);
-        } else {
-          TensorType matrix = program.values[id];
-          matrix.shape = flatPixelsShape(storedShape(id));
-          std::string name = kernelOf.count(id) ? valueName(id) + "_in" : valueName(id);
-          s.reads.emplace(id, tensorArgument(matrix, name, t));
-        }
-        found = s.values.emplace(id, t).first;
-      }
-      operands.push_back(&found->second);
-    }
+    for (int id : k.operands)
+      operands.push_back(id < 0 ? nullptr : &valueIn(id));
+    stage = nullptr;
     const Shape &shape = program.values[k.result].shape;
     KernelFuncs funcs = defineFlatPixelsGemm(k, operands, flatPixelsShape(storedShape(k.result)),
                                              &packer, weightBlock(k, shape, target));
-    scheduleFlatPixelsKernel(funcs, target, shape[2] * shape[3]);
+    schedules::scheduleFlatPixelsConv(funcs, target, shape[2] * shape[3]);
     return funcs.result.func;
   }
 
@@ -533,9 +517,15 @@ private:
       // A stored kernel result gets a suffix: the stage's own Funcs are
       // named after their kernels too.
       std::string name = kernelOf.count(id) ? valueName(id) + "_in" : valueName(id);
-      stage->reads.emplace(id, channelsLast.count(id)
-                                   ? channelsLastArgument(program.values[id], name, t)
-                                   : tensorArgument(program.values[id], name, t));
+      if (stage->flatPixels) {
+        TensorType matrix = program.values[id];
+        matrix.shape = flatPixelsShape(storedShape(id));
+        stage->reads.emplace(id, tensorArgument(matrix, name, t));
+      } else {
+        stage->reads.emplace(id, channelsLast.count(id)
+                                     ? channelsLastArgument(program.values[id], name, t)
+                                     : tensorArgument(program.values[id], name, t));
+      }
     }
     return stage->values[id] = t;
   }

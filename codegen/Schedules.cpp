@@ -28,8 +28,16 @@ bool isPointwise(const Kernel &kernel, const std::vector<TensorType> &values) {
   return true;
 }
 
+namespace {
+
+bool isConv(const Kernel &kernel) { return kernel.op == "conv2d" || kernel.op == "fused_conv2d"; }
+
+bool isWinograd(const Kernel &kernel) { return convAlgorithm(kernel).rfind("winograd", 0) == 0; }
+
+} // namespace
+
 bool readsOnce(const Kernel &consumer, size_t operand, const std::vector<TensorType> &values) {
-  if (consumer.op == "conv2d" || consumer.op == "fused_conv2d") {
+  if (isConv(consumer)) {
     // The residual is read once, in the epilogue; the input once by the
     // padded copy (direct and depthwise).
     if (consumer.op == "fused_conv2d" && operand == 5)
@@ -40,7 +48,7 @@ bool readsOnce(const Kernel &consumer, size_t operand, const std::vector<TensorT
     // Winograd's input transform reads each input pixel of overlapping
     // tiles (t^2 / m^2 times): a pointwise producer recomputed there costs
     // less than a pass over memory of its own.
-    if (operand == 0 && algorithm.rfind("winograd", 0) == 0)
+    if (operand == 0 && isWinograd(consumer))
       return true;
     return operand == 0 && padded && (algorithm == "direct" || algorithm == "depthwise");
   }
@@ -54,10 +62,6 @@ bool readsOnce(const Kernel &consumer, size_t operand, const std::vector<TensorT
 }
 
 namespace {
-
-bool isConv(const Kernel &kernel) { return kernel.op == "conv2d" || kernel.op == "fused_conv2d"; }
-
-bool isWinograd(const Kernel &kernel) { return convAlgorithm(kernel).rfind("winograd", 0) == 0; }
 
 /// Whether a Winograd conv's map is small enough to vectorise along the
 /// channels (scheduleWinogradChannels): at most 16 x 16 output pixels, so
@@ -130,10 +134,6 @@ bool prefersFlatPixels(const Kernel &kernel, const Shape &resultShape, const Tar
   ChannelsLastTile row = chooseTile(channels / width, int(resultShape[3]), vectorRegisters(target));
   ChannelsLastTile flat = flatPixelsTile(channels, target);
   return row.vectors * row.pixels < flat.vectors * flat.pixels;
-}
-
-void scheduleFlatPixelsKernel(KernelFuncs &funcs, const Target &target, int64_t imagePixels) {
-  scheduleFlatPixelsConv(funcs, target, imagePixels);
 }
 
 int weightBlock(const Kernel &kernel, const Shape &resultShape, const Target &target) {

@@ -52,11 +52,6 @@ bool storesChannelsLast(const Kernel &kernel, const std::vector<TensorType> &val
 bool prefersFlatPixels(const Kernel &kernel, const Shape &resultShape,
                        const Halide::Target &target);
 
-/// Schedules a conv defined by defineFlatPixelsGemm() on maps of
-/// `imagePixels` pixels.
-void scheduleFlatPixelsKernel(KernelFuncs &funcs, const Halide::Target &target,
-                              int64_t imagePixels);
-
 /// The output channels per block of a dense conv's packed weights
 /// (Algorithms.h defineKernel()): those of its channels-last register tile,
 /// whose slice of the weights is then one contiguous run; 0 (one block) for

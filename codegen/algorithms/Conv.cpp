@@ -40,44 +40,11 @@ Expr epilogue(const Call &c, const Accumulands &a, Expr acc, Expr channel,
   return activate(c.kernel, acc);
 }
 
-namespace {
-
-/// The epilogue of a conv2d/fused_conv2d on its accumulator.
-KernelFuncs finishConv(Call &c, const Accumulands &a, Func conv, Var ox, Var oy, Var o, Var n) {
-  Func f = c.resultFunc();
-  f(ox, oy, o, n) = epilogue(c, a, conv(ox, oy, o, n), o, {n, o, oy, ox});
-  return c.done(f);
-}
-
-/// A conv's or linear's weight laid out again, once (prepacked), with the
-/// output channels innermost: a vector of output channels is one load and
-/// a reduction step reads consecutive floats. Blocked, the output channels
-/// are split into blocks of `block` that are outermost, so that a register
-/// tile's slice of the weights is contiguous instead of one cache line per
-/// input channel at a stride of all the output channels (a power-of-two
-/// stride that maps every line of a reduction chunk to one L1 set).
-struct OutputChannelsInnermost {
-  Tensor packed;
-  int block = 0; ///< 0: not blocked
-
-  /// The weight at `outer` (the axes of the layout but the output channel)
-  /// and output channel `o`.
-  Expr at(std::vector<Expr> outer, Expr o) const {
-    if (block == 0) {
-      outer.push_back(o);
-      return packed.at(outer);
-    }
-    outer.insert(outer.begin(), o / block);
-    outer.push_back(o % block);
-    return packed.at(outer);
-  }
-};
-
 /// `w` with its axes in `order` (the axes left out have extent 1), the
 /// output channel (axis 0) last, in blocks of `block` channels when they
 /// divide the output channels.
 OutputChannelsInnermost outputChannelsInnermost(Call &c, const Tensor &w,
-                                                const std::vector<int> &order, int block = 0) {
+                                                const std::vector<int> &order, int block) {
   int64_t outChannels = w.shape[0];
   if (block <= 0 || block >= outChannels || outChannels % block != 0)
     block = 0;
@@ -95,6 +62,15 @@ OutputChannelsInnermost outputChannelsInnermost(Call &c, const Tensor &w,
   Func relaid(c.resultFunc("_relaid_weight").name() + "_def");
   relaid(halideArgs(v)) = w.definedAt(at);
   return {c.prepack("relaid_weight", relaid, shape, w.parameterOnly), block};
+}
+
+namespace {
+
+/// The epilogue of a conv2d/fused_conv2d on its accumulator.
+KernelFuncs finishConv(Call &c, const Accumulands &a, Func conv, Var ox, Var oy, Var o, Var n) {
+  Func f = c.resultFunc();
+  f(ox, oy, o, n) = epilogue(c, a, conv(ox, oy, o, n), o, {n, o, oy, ox});
+  return c.done(f);
 }
 
 /// The input with its zero padding as a stage of its own ("padded"), so

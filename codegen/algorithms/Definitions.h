@@ -118,6 +118,37 @@ struct Accumulands {
 };
 Accumulands accumulands(Call &c);
 
+/// A conv's or linear's weight laid out again, once (prepacked), with the
+/// output channels innermost: a vector of output channels is one load and
+/// a reduction step reads consecutive floats. Blocked, the output channels
+/// are split into blocks of `block` that are outermost, so that a register
+/// tile's slice of the weights is contiguous instead of one cache line per
+/// input channel at a stride of all the output channels (a power-of-two
+/// stride that maps every line of a reduction chunk to one L1 set).
+struct OutputChannelsInnermost {
+  Tensor packed;
+  int block = 0; ///< 0: not blocked
+
+  /// The weight at `outer` (the axes of the layout but the output channel)
+  /// and output channel `o`.
+  Expr at(std::vector<Expr> outer, Expr o) const {
+    if (block == 0) {
+      outer.push_back(o);
+      return packed.at(outer);
+    }
+    outer.insert(outer.begin(), o / block);
+    outer.push_back(o % block);
+    return packed.at(outer);
+  }
+};
+
+/// `w` with its axes in `order` (the axes left out have extent 1), the
+/// output channel (axis 0) last, in blocks of `block` channels when they
+/// divide the output channels (0: not blocked); prepacked as
+/// "relaid_weight".
+OutputChannelsInnermost outputChannelsInnermost(Call &c, const Tensor &w,
+                                                const std::vector<int> &order, int block = 0);
+
 /// epilogue() without the scale and shift already folded into `a`.
 Expr epilogue(const Call &c, const Accumulands &a, Expr acc, Expr channel,
               const std::vector<Expr> &at);

@@ -81,32 +81,21 @@ KernelFuncs winogradConv2d(Call &c, int m) {
   const auto &pad = k.ints("padding");
   int inChannels = int(w.shape[1]), outChannels = int(w.shape[0]);
 
-  // U(o, ci, a, b) = (G g G^T)[a][b], prepacked with the output channels
-  // innermost (the GEMM's vector axis) and, when c.weightBlock divides
-  // them, in blocks of that many output channels outermost: a register
-  // tile's slice of one (a, b) is then contiguous instead of one cache
-  // line per input channel at a power-of-two stride (one L1 set).
-  Var o("o"), ci("ci"), a("a"), b("b"), j("j"), ob("ob");
+  // U = G g G^T per (output, input) channel pair, [O, I, a, b], prepacked
+  // with the output channels innermost (the GEMM's vector axis) and in
+  // blocks of c.weightBlock of them, so that a register tile's slice of
+  // one (a, b) is contiguous (outputChannelsInnermost()).
+  Var o("o"), ci("ci"), a("a"), b("b"), j("j");
   Func weightRows(c.resultFunc("_weight_rows").name());
   weightRows(o, ci, j, a) = applyRow(tf.g, a, [&](int i) { return w.definedAt({o, ci, i, j}); });
-  Func weightDef(c.resultFunc("_weight_def").name());
-  weightDef(o, ci, a, b) = applyRow(tf.g, b, [&](int jj) { return weightRows(o, ci, jj, a); });
   int t = m + 2;
-  int block = c.weightBlock > 0 && outChannels % c.weightBlock == 0 ? c.weightBlock : 0;
-  std::function<Expr(Expr, Expr, Expr, Expr)> weightAt;
-  if (block) {
-    Func blocked(c.resultFunc("_weight_blocked").name());
-    blocked(o, ci, a, b, ob) = weightDef(ob * block + o, ci, a, b);
-    Tensor u = c.prepack("winograd_weight", blocked, {outChannels / block, t, t, inChannels, block},
-                         w.parameterOnly);
-    weightAt = [u, block](Expr oc, Expr r, Expr aa, Expr bb) {
-      return u.func(oc % block, r, aa, bb, oc / block);
-    };
-  } else {
-    Tensor u = c.prepack("winograd_weight", weightDef, {t, t, inChannels, outChannels},
-                         w.parameterOnly);
-    weightAt = [u](Expr oc, Expr r, Expr aa, Expr bb) { return u.func(oc, r, aa, bb); };
-  }
+  Tensor transformed;
+  transformed.func = Func(c.resultFunc("_weight_transformed").name());
+  transformed.func(b, a, ci, o) =
+      applyRow(tf.g, b, [&](int jj) { return weightRows(o, ci, jj, a); });
+  transformed.shape = {outChannels, inChannels, t, t};
+  transformed.parameterOnly = w.parameterOnly;
+  OutputChannelsInnermost u = outputChannelsInnermost(c, transformed, {2, 3, 1, 0}, c.weightBlock);
 
   // Tiles are numbered row-major, k = tile_y * tilesX + tile_x; the GEMM
   // runs over the tiles of an image (a register tile holds several) and
@@ -133,7 +122,7 @@ KernelFuncs winogradConv2d(Call &c, int m) {
   RDom r(0, inChannels, "r");
   Func acc = c.stage("gemm_acc");
   acc(o, kt, a, b, n) = f32(0);
-  acc(o, kt, a, b, n) += v(r, kt, a, b, n) * weightAt(o, r, a, b);
+  acc(o, kt, a, b, n) += v(r, kt, a, b, n) * u.at({a, b, r}, o);
   Func gemm = c.stage("gemm");
   gemm(o, kt, a, b, n) = acc(o, kt, a, b, n);
 
