@@ -82,10 +82,15 @@ bool winogradOverChannels(const Kernel &kernel, const Shape &resultShape, const 
          resultShape[1] % schedules::vectorWidth(target) == 0;
 }
 
+/// F(m x m, 3x3)'s m: the output pixels of a tile along each axis.
+int winogradOutputTile(const Kernel &kernel) {
+  return convAlgorithm(kernel) == "winograd_2x2_3x3" ? 2 : 4;
+}
+
 /// A Winograd conv's tiles per image: F(m x m, 3x3) covers the output map
 /// in m x m tiles.
 int winogradTiles(const Kernel &kernel, const Shape &resultShape) {
-  int m = convAlgorithm(kernel) == "winograd_2x2_3x3" ? 2 : 4;
+  int m = winogradOutputTile(kernel);
   return int(((resultShape[2] + m - 1) / m) * ((resultShape[3] + m - 1) / m));
 }
 
@@ -159,7 +164,8 @@ void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &targ
     bool depthwise = algorithm == "depthwise";
     if (winogradOverChannels(kernel, funcs.result.shape, target))
       scheduleWinogradChannels(funcs, stored.defined() ? stored : funcs.result.func, target,
-                               winogradTiles(kernel, funcs.result.shape));
+                               winogradTiles(kernel, funcs.result.shape),
+                               winogradOutputTile(kernel) + 2);
     else if (isWinograd(kernel))
       scheduleWinogradTiles(funcs, target);
     else if (stored.defined())

@@ -45,11 +45,14 @@ void scheduleChannelsLastConv(const Kernel &kernel, KernelFuncs &funcs, Halide::
 void schedulePadded(KernelFuncs &funcs, const Halide::Target &target, bool channelsLast);
 /// Winograd vectorised along the tiles (wide maps, stored NCHW).
 void scheduleWinogradTiles(KernelFuncs &funcs, const Halide::Target &target);
+/// The images of a chunk of a small-map Winograd conv whose transformed
+/// tiles take `imageBytes` per image, at run-time batch `batch`.
+Halide::Expr imagesPerChunk(Halide::Expr batch, int64_t imageBytes);
 /// Winograd vectorised along the channels (small maps) with `tiles` tiles
-/// per image; `stored` is the channels-last wrapper of the result, or the
-/// result.
+/// of `tileSize` x `tileSize` points per image; `stored` is the
+/// channels-last wrapper of the result, or the result.
 void scheduleWinogradChannels(KernelFuncs &funcs, Halide::Func stored,
-                              const Halide::Target &target, int tiles);
+                              const Halide::Target &target, int tiles, int tileSize);
 // Linear.cpp
 void scheduleLinear(KernelFuncs &funcs, const Halide::Target &target, bool inlined);
 

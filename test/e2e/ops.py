@@ -709,6 +709,22 @@ case("channels_last", "flat_pixels",
      "d = relu(c + b)\ny = conv2d(d, 16, kernel=1)\nreturn y",
      flat_pixels_ref, inputs={"x": ("N", 16, 7, 7)}, input_scale=0.5)
 
+def winograd_chunks_ref(i, p):
+    a = F.conv2d(i["x"], p["a.weight"], p["a.bias"])
+    w = F.conv2d(a, p["w.weight"], p["w.bias"], padding=1)
+    return F.conv2d(w, p["y.weight"], p["y.bias"])
+
+
+# Winograd on a small map (256 channels at 14x14, F(4x4) by default,
+# F(2x2) in channels_last.test) runs its stages a chunk of images at a
+# time, each block of transformed weights over every image of the chunk
+# (one chunk of 3 at batch 3; how a batch splits into chunks:
+# test/unit/SchedulesTest.cpp).
+case("channels_last", "winograd_chunks",
+     "a = conv2d(x, 256, kernel=1)\nw = conv2d(a, 256, kernel=3, padding=1)\n"
+     "y = conv2d(w, 16, kernel=1)\nreturn y",
+     winograd_chunks_ref, inputs={"x": ("N", 16, 14, 14)}, input_scale=0.5)
+
 # NCHW in, NCHW out (a model's input and output): dense convs with whole
 # vectors of output channels still run the channels-last tile, stored to
 # NCHW lane by lane; the second one is deep (295 KB of weights).
