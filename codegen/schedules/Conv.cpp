@@ -137,8 +137,17 @@ ChannelsLastTile chooseDepthwiseTile(int width) {
 
 /// Weights beyond this (bytes) make a layer "deep": it runs one channel
 /// tile at a time over the whole image, its reduction in chunks of input
-/// channels (reductionChunk()).
-constexpr int64_t kDeepWeightBytes = 256 << 10;
+/// channels (reductionChunk()). Below it, a row's channel tiles in turn
+/// read the weights from L2 or L3 once per row, which costs less than the
+/// deep layer's passes over its accumulators and input up to a few times
+/// L2 (1 MB per core here). ResNet-50, fastest of 20 runs, the threshold
+/// at 256 KB -> 2.5 MB, 1 / 2 threads batch 1: 1x1 512->256 at 28x28 (512
+/// KB) 2.96 -> 2.27 / 1.41 -> 1.17 ms; 1x1 s2 512->1024 (2 MB) 2.97 ->
+/// 2.48 / 1.37 -> 1.26; 3x3 s2 256->256 (2.4 MB) 3.13 -> 2.82 / 1.60 ->
+/// 1.44; batch 8, 2 threads: 16.9 -> 11.8, 15.9 -> 12.1, 17.2 -> 14.5.
+/// At 10 MB, layer4's 3x3 s2 (9.4 MB) and 1x1 s2 (8 MB) slowed down (1
+/// thread 3.8 -> 4.3, 2.9 -> 3.5-3.9 ms).
+constexpr int64_t kDeepWeightBytes = 2560 << 10;
 
 /// The input channels per chunk of a deep layer's reduction: 32 keeps the
 /// tile's slice of the weights in L1 (PERF_NOTES lesson 3). Where a

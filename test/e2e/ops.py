@@ -667,12 +667,13 @@ for name, middle, kw in (
         ("dw3_valid", (16, "16, kernel=3, groups=16"), dict(groups=16)),
         ("dense3", (16, "48, kernel=3, padding=1"), dict(padding=1)),
         ("dense3_s2", (32, "32, kernel=3, stride=2, padding=1"), dict(stride=2, padding=1)),
-        # Weights beyond 256 KB: one channel tile over the image, input
-        # channels reduced in chunks of 32 (one chunk partial: 144 = 4.5 x 32).
-        ("deep3", (144, "64, kernel=3, padding=1"), dict(padding=1)),
-        ("deep1", (400, "176, kernel=1"), dict()),
+        # Weights beyond 2.5 MB: one channel tile over the image, input
+        # channels reduced in chunks of 32 (one chunk partial: 304 = 9.5 x 32);
+        # stride 2 keeps the 3x3 direct (Winograd needs stride 1).
+        ("deep3_s2", (304, "256, kernel=3, stride=2, padding=1"), dict(stride=2, padding=1)),
+        ("deep1", (400, "1680, kernel=1"), dict()),
         # 1040 channels span 4 KB per pixel: chunks of 128 (one partial).
-        ("deep1_wide", (1040, "80, kernel=1"), dict())):
+        ("deep1_wide", (1040, "640, kernel=1"), dict())):
     body, ref = between_convs(middle, **kw)
     case("channels_last", f"between_convs_{name}", body, ref, inputs=XL, input_scale=0.5)
 
@@ -690,7 +691,7 @@ def before_3x3(a, m):
             f"w = conv2d(m, 16, kernel=3, padding=1)\ny = conv2d(w, 16, kernel=1)\nreturn y"), ref
 
 
-for name, a, m in (("before_3x3", 48, 32), ("deep_before_3x3", 400, 176)):
+for name, a, m in (("before_3x3", 48, 32), ("deep_before_3x3", 400, 1680)):
     body, ref = before_3x3(a, m)
     case("channels_last", name, body, ref, inputs=XL, input_scale=0.5)
 def flat_pixels_ref(i, p):
@@ -727,11 +728,13 @@ case("channels_last", "winograd_chunks",
 
 # NCHW in, NCHW out (a model's input and output): dense convs with whole
 # vectors of output channels still run the channels-last tile, stored to
-# NCHW lane by lane; the second one is deep (295 KB of weights).
+# NCHW lane by lane; the second one is deep (2.9 MB of weights; stride 2
+# keeps both direct).
 case("channels_last", "nchw_in_out_s2", "y = conv2d(x, 32, kernel=3, stride=2, padding=1)\nreturn y",
      conv(stride=2, padding=1), inputs=XL)
-case("channels_last", "nchw_in_out_deep", "y = conv2d(x, 128, kernel=3, padding=1)\nreturn y",
-     conv(padding=1), inputs={"x": ("N", 64, 9, 9)}, input_scale=0.5)
+case("channels_last", "nchw_in_out_deep",
+     "y = conv2d(x, 256, kernel=3, stride=2, padding=1)\nreturn y",
+     conv(stride=2, padding=1), inputs={"x": ("N", 320, 9, 9)}, input_scale=0.5)
 
 # ---------------------------------------------------------------------------
 # Driver
