@@ -33,12 +33,13 @@
 // A small model's stay in the last-level cache between calls; a deep
 // layer's come from memory at batch 1 (ResNet-50 holds 100 MB of them),
 // and F(4x4)'s are 4x the direct kernel's (t^2 = 36 against 9 per channel
-// pair), so the bytes beyond kCachedWeightBytes count. Within ResNet-50, batch 1, AVX2 (fastest of
-// 20 runs, 1 / 2 threads): 512ch 7x7 F(4x4) 2.93 / 1.66-1.84 ms (37.7 MB of
-// weights), F(2x2) 2.48-2.52 / 1.56-1.61 (16.8 MB), direct 3.75-3.90 /
-// 1.91-2.08 (9.4 MB); 256ch 14x14 F(4x4) 1.41-1.52 / 0.83-0.87 (9.4 MB),
-// F(2x2) 1.43-1.61 / 0.78-0.91 (4.2 MB). The estimate assumes batch 1
-// (latency); larger batches share one pass over the weights.
+// pair), so the bytes beyond kCachedWeightBytes count. Within ResNet-50,
+// batch 1, AVX2 (fastest of 20 runs, 1 / 2 threads): 512ch 7x7 F(4x4)
+// 2.93 / 1.66-1.84 ms (37.7 MB of weights), F(2x2) 2.48-2.52 / 1.56-1.61
+// (16.8 MB), direct 3.75-3.90 / 1.91-2.08 (9.4 MB); 256ch 14x14 F(4x4)
+// 1.41-1.52 / 0.83-0.87 (9.4 MB), F(2x2) 1.43-1.61 / 0.78-0.91 (4.2 MB).
+// The estimate assumes batch 1 (latency); larger batches share one pass
+// over the weights.
 //===----------------------------------------------------------------------===//
 
 #include "passes/ConvCostModel.h"
@@ -80,6 +81,11 @@ bool isWinograd(const std::string &algorithm) {
   return algorithm == "winograd_2x2_3x3" || algorithm == "winograd_4x4_3x3";
 }
 
+/// F(m x m, 3x3)'s tile of t = m + 2 input pixels along each axis.
+int64_t winogradTileSize(const std::string &algorithm) {
+  return algorithm == "winograd_2x2_3x3" ? 4 : 6;
+}
+
 double directMacs(const ConvShape &c) {
   return double(c.outH) * c.outW * c.outChannels * (c.inChannels / c.groups) * c.kernelH *
          c.kernelW;
@@ -87,11 +93,8 @@ double directMacs(const ConvShape &c) {
 
 /// Bytes of (transformed) float weights one call reads.
 double weightBytes(const std::string &algorithm, const ConvShape &c) {
-  int64_t taps = c.kernelH * c.kernelW;
-  if (algorithm == "winograd_2x2_3x3")
-    taps = 4 * 4;
-  else if (algorithm == "winograd_4x4_3x3")
-    taps = 6 * 6;
+  int64_t t = winogradTileSize(algorithm);
+  int64_t taps = isWinograd(algorithm) ? t * t : c.kernelH * c.kernelW;
   return 4.0 * double(c.outChannels) * double(c.inChannels / c.groups) * double(taps);
 }
 
@@ -104,7 +107,7 @@ double computeCost(const std::string &algorithm, const ConvShape &c,
   if (algorithm == "depthwise")
     return macs * kDepthwiseMacCost;
   if (isWinograd(algorithm)) {
-    int64_t m = algorithm == "winograd_2x2_3x3" ? 2 : 4, t = m + 2;
+    int64_t t = winogradTileSize(algorithm), m = t - 2;
     int64_t tiles = ((c.outH + m - 1) / m) * ((c.outW + m - 1) / m);
     int64_t lanes = std::max(context.vectorWidth, 1);
     bool overChannels = c.outH * c.outW <= kSmallMapPixels && c.outChannels % lanes == 0;

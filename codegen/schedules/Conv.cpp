@@ -421,9 +421,9 @@ void scheduleWinogradTiles(KernelFuncs &funcs, const Target &target) {
 /// loaded once per chunk, not once per image, while the chunk's tiles stay
 /// in the outer caches (ResNet-50's 256 channels at 14x14, batch 8, 2
 /// threads: 4.9-5.9 ms per conv with chunks of up to 16 MB, 5.8-8.0 with
-/// 4 MB; its 512 channels at 7x7: 7.1 ms, 12.4 one image at a time). The chunks divide the run-time `batch` evenly; the last may
-/// overlap the one before (recomputing a few images), never reading past
-/// the batch.
+/// 4 MB; its 512 channels at 7x7: 7.1 ms, 12.4 one image at a time). The
+/// chunks divide the run-time `batch` evenly; the last may overlap the
+/// one before (recomputing a few images), never reading past the batch.
 Expr imagesPerChunk(Expr batch, int64_t imageBytes) {
   constexpr int64_t kChunkBytes = 16 << 20;
   int most = int(std::max<int64_t>(1, kChunkBytes / std::max<int64_t>(imageBytes, 1)));
