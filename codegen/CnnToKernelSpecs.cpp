@@ -77,9 +77,9 @@ private:
     auto type = cast<RankedTensorType>(v.getType());
     TensorType t;
     Type element = type.getElementType();
-    t.dtype = element.isF32()      ? DType::F32
-              : element.isInteger(32) ? DType::I32
-                                      : DType::I64;
+    // Counters (i64 buffers: num_batches_tracked) live in the flat float
+    // array like every parameter, so code generation computes them as floats.
+    t.dtype = element.isInteger(32) ? DType::I32 : DType::F32;
     for (int64_t d : type.getShape())
       t.shape.push_back(ShapedType::isDynamic(d) ? kDynamic : d);
     int id = static_cast<int>(program.values.size());
@@ -110,7 +110,7 @@ private:
   }
 
   LogicalResult describe(Operation &op) {
-    if (isa<cnn::CrossEntropyOp, cnn::MseLossOp>(op))
+    if (isa<cnn::CrossEntropyOp, cnn::MseLossOp>(op) && !func->hasAttr("cnn.train_step_of"))
       return op.emitError() << op.getName().stripDialect()
                             << " is a training loss; inference code has none";
     if (op.getDialect() != func->getContext()->getLoadedDialect<cnn::CnnDialect>())

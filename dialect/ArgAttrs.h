@@ -22,6 +22,13 @@ inline constexpr const char *kInitAttr = "cnn.init";
 inline constexpr const char *kInitBoundAttr = "cnn.init_bound";
 /// A model output (function result); the value is its name per DSL.md.
 inline constexpr const char *kOutputAttr = "cnn.output";
+/// A training step's optimizer state tensor (also a `cnn.input`, named
+/// `<param>.momentum_buffer`, `.exp_avg` or `.exp_avg_sq`); the value is
+/// the state_dict key of the parameter it belongs to.
+inline constexpr const char *kOptStateAttr = "cnn.opt_state";
+/// On a training step's result: the argument (parameter, buffer or
+/// optimizer state, by name) whose new value it is.
+inline constexpr const char *kUpdatesAttr = "cnn.updates";
 
 } // namespace cnnopt
 

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/CnnOps.h"
+#include "dialect/OpSupport.h"
 #include "dialect/ShapeRules.h"
 
 #include "mlir/IR/Builders.h"
@@ -24,7 +25,7 @@ using cnnopt::shapes::ShapeOr;
 // Helpers
 //===----------------------------------------------------------------------===//
 
-namespace {
+namespace mlir::cnn::support {
 
 /// The shape of a ranked tensor type in ShapeRules' terms (kDynamic = -1).
 cnnopt::Shape toShape(Type type) {
@@ -69,6 +70,19 @@ LogicalResult pairOf(ArrayRef<int64_t> values, StringRef name,
   return success();
 }
 
+/// Shortest round-trip form of a double ("1.5", "0.001").
+std::string shortest(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%g", value);
+  return buffer;
+}
+
+} // namespace mlir::cnn::support
+
+using namespace mlir::cnn::support;
+
+namespace {
+
 /// Checks that an optional per-channel parameter has shape `expected`.
 LogicalResult verifyParamShape(Operation *op, Value param, StringRef role,
                                const cnnopt::Shape &expected) {
@@ -102,13 +116,6 @@ LogicalResult verifyNormAffine(Operation *op, Value weight, Value bias,
 
 /// The channel count of a normalisation's input, as a parameter shape.
 cnnopt::Shape channelsOf(Value input) { return {toShape(input)[1]}; }
-
-/// Shortest round-trip form of a double ("1.5", "0.001").
-std::string shortest(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%g", value);
-  return buffer;
-}
 
 LogicalResult verifyProbability(Operation *op, double p) {
   if (p < 0.0 || p >= 1.0)

@@ -492,4 +492,6 @@ def Cnn_MseLossOp : Cnn_Op<"mse_loss", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
+include "dialect/CnnGradOps.td"
+
 #endif // CNN_OPS

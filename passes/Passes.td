@@ -121,4 +121,26 @@ def CnnSelectConvAlgorithmPass
   ];
 }
 
+def CnnDeriveGradientsPass : Pass<"cnn-derive-gradients", "::mlir::ModuleOp"> {
+  let summary = "Build each train declaration's training step";
+  let description = [{
+    For every function with `cnn.train_of` (a `train` declaration: the
+    model's forward pass in training mode and its loss), adds
+    `@<model>_train_step`: the forward pass with batch_norm on batch
+    statistics (updating its running statistics and counter), the loss,
+    reverse-mode derivatives of every op on a path from a trainable
+    parameter to the loss (one rule per op, passes/GradientRules.cpp; a
+    value read twice adds up its derivatives), and the optimizer's update
+    of each parameter that receives a derivative.
+
+    Its arguments: the model's inputs, the declaration's inputs, `lr`
+    (f32), `step` (i32, counted from 1) and `seed` (i32), the parameters
+    and buffers as the model has them, then the optimizer's state
+    (`<param>.momentum_buffer`, `<param>.exp_avg`, `<param>.exp_avg_sq`).
+    Its results: `loss`, then the new value of each parameter, buffer and
+    state tensor the step changes, named as the argument it replaces.
+  }];
+  let dependentDialects = ["::mlir::cnn::CnnDialect", "::mlir::func::FuncDialect"];
+}
+
 #endif // CNN_PASSES

@@ -1,5 +1,6 @@
 //===- Pipelines.cpp - The optimisation pipeline of cnnopt ----------------===//
 //
+// With --train, cnn-derive-gradients first builds the training steps. Then
 // -O2 runs, on every function of the module:
 //   cnn-canonicalize            regularisers in inference, reshape chains, x*1
 //   cnn-fold-batch-norm         inference BN into the conv/linear before it
@@ -20,6 +21,8 @@ namespace cnnopt {
 bool isOptimizationLevel(unsigned level) { return level == 0 || level == 2; }
 
 void buildOptimizationPipeline(mlir::OpPassManager &pm, const OptimizationOptions &options) {
+  if (options.train)
+    pm.addPass(mlir::cnn::createCnnDeriveGradientsPass());
   if (options.level == 0)
     return;
   mlir::OpPassManager &perFunction = pm.nest<mlir::func::FuncOp>();

@@ -24,6 +24,9 @@ struct OptimizationOptions {
   std::vector<std::string> convAlgorithms;
   /// What the conv cost model knows of the target.
   int vectorWidth = 16;
+  /// Build each train declaration's `<model>_train_step` first
+  /// (cnn-derive-gradients), at every level.
+  bool train = false;
 };
 
 /// Whether `level` names an optimisation level (-O0 or -O2).

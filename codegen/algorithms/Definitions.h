@@ -160,6 +160,7 @@ Expr activate(const Kernel &kernel, Expr x);
 // One entry point per op (family files named after each group).
 // Elementwise.cpp
 KernelFuncs activation(Call &c);
+KernelFuncs activationGrad(Call &c);
 Definition broadcasting(std::function<Expr(Expr, Expr)> fn);
 KernelFuncs constant(Call &c);
 // Conv.cpp: conv2d and fused_conv2d per algorithm (operands x, weight,
@@ -170,6 +171,10 @@ KernelFuncs flatPixelsGemmConv2d(Call &c);
 KernelFuncs depthwiseConv2d(Call &c);
 KernelFuncs convTranspose2d(Call &c);
 KernelFuncs linear(Call &c);
+// Derivatives.cpp: conv2d's and linear's derivatives
+KernelFuncs conv2dGradInput(Call &c);
+KernelFuncs conv2dGradWeight(Call &c);
+KernelFuncs matmul(Call &c);
 // Winograd.cpp
 KernelFuncs winogradConv2d(Call &c, int outputTile);
 // Norm.cpp
@@ -181,14 +186,37 @@ KernelFuncs groupedNorm(Call &c, int groups);
 // Reduce.cpp
 KernelFuncs softmax(Call &c, bool log);
 KernelFuncs mean(Call &c);
+KernelFuncs reduceSum(Call &c);
+KernelFuncs softmaxGrad(Call &c);
 // Pool.cpp
 KernelFuncs maxPool2d(Call &c);
 KernelFuncs avgPool2d(Call &c);
 KernelFuncs adaptivePool2d(Call &c, bool average);
 KernelFuncs upsample2d(Call &c);
+KernelFuncs maxPool2dGrad(Call &c);
+KernelFuncs avgPool2dGrad(Call &c);
+KernelFuncs adaptivePool2dGrad(Call &c);
 // Shape.cpp
 KernelFuncs reshape(Call &c);
 KernelFuncs concat(Call &c);
+KernelFuncs expand(Call &c);
+KernelFuncs slice(Call &c);
+// Training.cpp: batch_norm on batch statistics, losses, optimizers
+KernelFuncs batchNormStats(Call &c);
+KernelFuncs batchNormTrain(Call &c);
+KernelFuncs runningAverage(Call &c);
+KernelFuncs increment(Call &c);
+KernelFuncs batchNormGradSums(Call &c);
+KernelFuncs batchNormGradInput(Call &c);
+KernelFuncs takeRow(Call &c);
+KernelFuncs crossEntropy(Call &c);
+KernelFuncs crossEntropyGrad(Call &c);
+KernelFuncs mseLoss(Call &c);
+KernelFuncs mseLossGrad(Call &c);
+KernelFuncs sgdMomentum(Call &c);
+KernelFuncs sgdStep(Call &c);
+KernelFuncs adamMoment(Call &c);
+KernelFuncs adamStep(Call &c);
 
 } // namespace cnnopt::codegen::algorithms
 

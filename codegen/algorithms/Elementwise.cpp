@@ -64,6 +64,58 @@ Expr epilogue(const Call &c, Expr acc, Expr channel, const std::vector<Expr> &at
   return activate(c.kernel, y);
 }
 
+namespace {
+
+/// d act(x) / dx, PyTorch's at the kinks (relu and relu6 pass nothing at
+/// 0 and 6, hardswish and hardsigmoid take the inner piece at -3 and 3).
+Expr activationSlope(const std::string &act, Expr x, double negativeSlope) {
+  if (act == "relu")
+    return select(x > 0.0f, 1.0f, 0.0f);
+  if (act == "relu6")
+    return select(x > 0.0f && x < 6.0f, 1.0f, 0.0f);
+  if (act == "leaky_relu")
+    return select(x > 0.0f, 1.0f, f32(negativeSlope));
+  if (act == "sigmoid") {
+    Expr s = sigmoidOf(x);
+    return s * (1.0f - s);
+  }
+  if (act == "tanh") {
+    Expr t = tanh(x);
+    return 1.0f - t * t;
+  }
+  if (act == "silu") {
+    Expr s = sigmoidOf(x);
+    return s * (1.0f + x * (1.0f - s));
+  }
+  if (act == "hardswish")
+    return select(x < -3.0f, 0.0f, x <= 3.0f, x / 3.0f + 0.5f, 1.0f);
+  if (act == "hardsigmoid")
+    return select(x > -3.0f && x < 3.0f, 1.0f / 6.0f, 0.0f);
+  if (act == "gelu") {
+    Expr cdf = 0.5f * (1.0f + erf(x * f32(M_SQRT1_2)));
+    Expr pdf = exp(-0.5f * x * x) * f32(1.0 / std::sqrt(2.0 * M_PI));
+    return cdf + x * pdf;
+  }
+  if (act == "gelu_tanh") {
+    const float beta = float(std::sqrt(2.0 / M_PI)), kappa = 0.044715f;
+    Expr t = tanh(beta * (x + kappa * x * x * x));
+    return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * beta * (1.0f + 3.0f * kappa * x * x);
+  }
+  return f32(1); // "none"
+}
+
+} // namespace
+
+/// activation_grad: grad * act'(input).
+KernelFuncs activationGrad(Call &c) {
+  auto v = axisVars(c.op(0).rank());
+  double slope = c.kernel.has("negative_slope") ? c.kernel.f("negative_slope") : 0.0;
+  Expr x = c.op(1).at(asExprs(v));
+  Func f = c.resultFunc();
+  f(halideArgs(v)) = c.op(0).at(asExprs(v)) * activationSlope(c.kernel.s("activation"), x, slope);
+  return c.done(f);
+}
+
 /// An activation op.
 KernelFuncs activation(Call &c) {
   return elementwise([](Expr x, const Kernel &k) { return activate(k, x); })(c);

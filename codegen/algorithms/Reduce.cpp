@@ -1,7 +1,7 @@
 //===- Reduce.cpp - softmax and mean ---------------------------------------===//
 //
-// Reductions along axes: softmax/log-softmax (max subtracted first) and
-// torch.mean over any axes, the run-time batch included.
+// Reductions along axes: softmax/log-softmax (max subtracted first),
+// torch.mean and torch.sum over any axes, the run-time batch included.
 //===----------------------------------------------------------------------===//
 
 #include "codegen/algorithms/Definitions.h"
@@ -34,18 +34,45 @@ KernelFuncs softmax(Call &c, bool log) {
   return c.done(f);
 }
 
-KernelFuncs mean(Call &c) {
+/// softmax_grad: from the forward output y along `axis`, y (grad -
+/// sum(grad y)) for softmax, grad - exp(y) sum(grad) for log_softmax.
+KernelFuncs softmaxGrad(Call &c) {
+  const Tensor &grad = c.op(0), &y = c.op(1);
+  int axis = int(c.kernel.i("axis"));
+  bool log = c.kernel.b("log");
+  auto v = axisVars(y.rank());
+  std::vector<Var> others;
+  for (int a = 0; a < y.rank(); ++a)
+    if (a != axis)
+      others.push_back(v[a]);
+  RDom r(0, y.extent(axis), "r");
+  std::vector<Expr> along = asExprs(v);
+  along[axis] = r;
+  Func total = c.stage("sum");
+  total(halideArgs(others)) = f32(0);
+  total(halideArgs(others)) += log ? grad.at(along) : grad.at(along) * y.at(along);
+  Expr g = grad.at(asExprs(v)), out = y.at(asExprs(v));
+  Func f = c.resultFunc();
+  f(halideArgs(v)) = log ? g - exp(out) * total(halideArgs(others))
+                         : out * (g - total(halideArgs(others)));
+  return c.done(f);
+}
+
+namespace {
+
+/// The sum of operand 0 over the kernel's `axes` (the run-time batch too
+/// when axis 0 is one) at the result's position, and how many it adds.
+std::pair<Expr, Expr> sumOverAxes(Call &c, const std::vector<Var> &v) {
   const Tensor &x = c.op(0);
   const auto &axes = c.kernel.ints("axes");
   bool keepdim = c.kernel.b("keepdim");
   Region region;
-  Expr count = 1; // over the run-time batch too when axis 0 is reduced
+  Expr count = 1;
   for (int64_t a : axes) {
     region.push_back(Range(0, x.extent(int(a))));
     count = count * x.extent(int(a));
   }
   RDom r(region, "r");
-  auto v = axisVars(int(c.shape.size()));
   std::vector<Expr> in;
   size_t out = 0, reduced = 0;
   for (int a = 0; a < x.rank(); ++a) {
@@ -56,8 +83,23 @@ KernelFuncs mean(Call &c) {
       in.push_back(v[out++]);
     }
   }
+  return {sum(x.at(in)), count};
+}
+
+} // namespace
+
+KernelFuncs mean(Call &c) {
+  auto v = axisVars(int(c.shape.size()));
+  auto [total, count] = sumOverAxes(c, v);
   Func f = c.resultFunc();
-  f(halideArgs(v)) = sum(x.at(in)) / cast<float>(count);
+  f(halideArgs(v)) = total / cast<float>(count);
+  return c.done(f);
+}
+
+KernelFuncs reduceSum(Call &c) {
+  auto v = axisVars(int(c.shape.size()));
+  Func f = c.resultFunc();
+  f(halideArgs(v)) = sumOverAxes(c, v).first;
   return c.done(f);
 }
 

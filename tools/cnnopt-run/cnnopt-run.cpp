@@ -25,6 +25,7 @@
 #include "codegen/ParamTable.h"
 #include "tools/common/ModelLoader.h"
 #include "tools/common/OptimizationFlags.h"
+#include "tools/cnnopt-run/Training.h"
 
 #include "mlir/Pass/PassManager.h"
 
@@ -70,6 +71,16 @@ cl::opt<uint64_t> seed("seed", cl::desc("Seed of the default initialisers"), cl:
                        cl::cat(category));
 cl::opt<std::string> target("target", cl::desc("Halide target (default: host)"),
                             cl::init("host"), cl::cat(category));
+cl::opt<unsigned> trainSteps("train-steps",
+                             cl::desc("Run K training steps on the inputs (the model's train "
+                                      "declaration) instead of inference"),
+                             cl::value_desc("K"), cl::init(0), cl::cat(category));
+cl::opt<float> learningRate("lr", cl::desc("With --train-steps: the learning rate (default 0.01)"),
+                            cl::value_desc("LR"), cl::init(0.01f), cl::cat(category));
+cl::opt<std::string> saveWeights("save-weights",
+                                 cl::desc("With --train-steps: write the trained state_dict "
+                                          "(.safetensors)"),
+                                 cl::value_desc("file"), cl::cat(category));
 cl::list<std::string> inputShapes("input-shape",
                                   cl::desc("Override an input's non-batch dimensions"),
                                   cl::value_desc("name=d1,d2,..."), cl::cat(category));
@@ -222,6 +233,75 @@ void printProfile(const std::vector<std::string> &names,
                                  total > 0 ? 100 * ms / total : 0.0, s, names[s].c_str());
 }
 
+/// --train-steps K: K steps of the model's training step on one batch.
+int runTraining(cnnopt::tools::ModelLoader &loader, const cnnopt::ModelGraph &model,
+                const std::vector<Bindings> &inputRuns, const std::vector<Bindings> &outputRuns,
+                int threads) {
+  if (inputRuns.size() != 1)
+    return cnnopt::tools::fail(kTool, "--train-steps runs on one batch: give one file per input");
+  if (benchRuns > 0)
+    return cnnopt::tools::fail(kTool, "--bench times inference; it does not combine with "
+                                      "--train-steps");
+  auto func = loader.module().lookupSymbol<mlir::func::FuncOp>(model.name + "_train_step");
+  if (!func)
+    return cnnopt::tools::fail(kTool, "model " + model.name + " has no train declaration; "
+                                      "--train-steps needs one (DSL.md, 'train')");
+  std::optional<KernelProgram> step = cnnopt::codegen::describeModel(func);
+  if (!step)
+    return 1;
+  for (const auto &[name, path] : outputRuns.front())
+    if (name != "loss")
+      return cnnopt::tools::fail(kTool, "--train-steps writes only the output 'loss' (one "
+                                        "value per step), not '" + name + "'");
+  std::vector<float> params;
+  std::string message;
+  if (!cnnopt::codegen::loadParams(*step, weightsFile, seed, params, message))
+    return cnnopt::tools::fail(kTool, message);
+  // The inputs a caller gives: the model's and the train declaration's.
+  KernelProgram data = *step;
+  data.name = model.name;
+  data.inputs.clear();
+  for (const cnnopt::codegen::KernelIO &input : step->inputs)
+    if (cnnopt::tools::isDataInput(*step, input))
+      data.inputs.push_back(input);
+  std::vector<HostTensor> tensors;
+  if (!readInputs(data, inputRuns.front(), tensors))
+    return 1;
+  cnnopt::tools::TrainingRun run;
+  run.steps = trainSteps;
+  run.lr = learningRate;
+  run.seed = int32_t(seed);
+  for (size_t k = 0; k < data.inputs.size(); ++k)
+    run.data[data.inputs[k].name] = std::move(tensors[k]);
+
+  cnnopt::codegen::setJitThreads(threads);
+  std::unique_ptr<cnnopt::codegen::JitModel> jit =
+      cnnopt::codegen::JitModel::compile(*step, target, message);
+  if (!jit)
+    return cnnopt::tools::fail(kTool, "code generation failed: " + message);
+  std::vector<float> losses;
+  if (!cnnopt::tools::runTrainingSteps(*jit, *step, run, params, losses, message))
+    return cnnopt::tools::fail(kTool, "training failed: " + message);
+  auto file = outputRuns.front().find("loss");
+  std::string writeError;
+  if (file == outputRuns.front().end()) {
+    for (size_t k = 0; k < losses.size(); ++k)
+      llvm::outs() << llvm::format("step %zu loss %.6f\n", k + 1, losses[k]);
+  } else if (!cnnopt::npy::write(file->second,
+                                 cnnopt::npy::fromFloat({int64_t(losses.size())}, losses),
+                                 writeError)) {
+    return cnnopt::tools::fail(kTool, writeError);
+  }
+  if (!saveWeights.empty()) {
+    std::vector<cnnopt_param_info> table = cnnopt::codegen::paramTable(*step);
+    char error[1024];
+    if (cnnopt_save_safetensors(saveWeights.c_str(), table.data(), int(table.size()),
+                                params.data(), error, sizeof(error)))
+      return cnnopt::tools::fail(kTool, error);
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -264,8 +344,11 @@ int main(int argc, char **argv) {
     return cnnopt::tools::fail(kTool, "unknown Halide target '" + target +
                                           "' (e.g. host, x86-64-linux-avx2, arm-64-linux)");
   optimization->vectorWidth = cnnopt::codegen::floatVectorWidth(target);
+  optimization->train = trainSteps > 0;
   if (!model || !loader.optimize(*optimization))
     return 1;
+  if (trainSteps > 0)
+    return runTraining(loader, *model, inputRuns, outputRuns, int(threads));
   std::optional<KernelProgram> program = cnnopt::codegen::describeModel(loader.function(*model));
   if (!program)
     return 1;
