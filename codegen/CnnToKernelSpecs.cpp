@@ -26,7 +26,8 @@ public:
       int id = addValue(arg);
       unsigned i = arg.getArgNumber();
       if (auto name = func.getArgAttrOfType<StringAttr>(i, kInputAttr)) {
-        program.inputs.push_back({name.str(), id});
+        auto state = func.getArgAttrOfType<StringAttr>(i, kOptStateAttr);
+        program.inputs.push_back({name.str(), id, state ? state.str() : ""});
         continue;
       }
       auto param = func.getArgAttrOfType<StringAttr>(i, kParamAttr);
@@ -55,7 +56,7 @@ public:
         for (auto [k, v] : llvm::enumerate(ret.getOperands())) {
           auto name = func.getResultAttrOfType<StringAttr>(k, kOutputAttr);
           program.outputs.push_back(
-              {name ? name.str() : "out" + std::to_string(k), ids.lookup(v)});
+              {name ? name.str() : "out" + std::to_string(k), ids.lookup(v), ""});
         }
         continue;
       }

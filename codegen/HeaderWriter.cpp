@@ -7,6 +7,8 @@
 
 #include "codegen/HeaderWriter.h"
 
+#include <map>
+
 #include <cstdint>
 #include <cstdio>
 #include <sstream>
@@ -66,9 +68,9 @@ public:
     os << "#ifndef CNNOPT_MODEL_" << m << "_H\n#define CNNOPT_MODEL_" << m << "_H\n\n";
     os << kModelApi << "\n";
     os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
-    pipelineDeclaration();
+    pipelineDeclaration(forwardPipeline());
     tables();
-    planTables();
+    planTables(forwardPipeline());
     errorAndInit();
     threads();
     forwardBuffers(Entry::Plain);
@@ -78,6 +80,8 @@ public:
       forwardBuffers(Entry::Context);
       forward(Entry::Context);
     }
+    if (options.trainProgram)
+      trainStep();
     os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* CNNOPT_MODEL_" << m << "_H */\n";
     return os.str();
   }
@@ -103,29 +107,44 @@ private:
 
   const ExecutionPlan &plan() const { return *options.plan; }
 
-  std::string stageSymbol(size_t k) const {
-    return options.pipelineSymbol + "_s" + std::to_string(k) + "_argv";
-  }
-  std::string packSymbol(size_t k) const {
-    return options.pipelineSymbol + "_p" + std::to_string(k) + "_argv";
+  /// The compiled functions and their plan, named `prefix`_plan: the
+  /// forward pass (`m`), the training step (`m`_train).
+  struct Pipeline {
+    std::string prefix;
+    const KernelProgram &program;
+    const ExecutionPlan &plan;
+    std::string symbol;
+    bool withArrays;
+
+    std::string stageSymbol(size_t k) const {
+      return symbol + "_s" + std::to_string(k) + "_argv";
+    }
+    std::string packSymbol(size_t k) const {
+      return symbol + "_p" + std::to_string(k) + "_argv";
+    }
+  };
+
+  Pipeline forwardPipeline() const {
+    return {m, p, plan(), options.pipelineSymbol, !options.embeddedWeights};
   }
 
-  void pipelineDeclaration() {
+  void pipelineDeclaration(const Pipeline &pipe) {
     os << "/* The compiled functions in the object (argv form: the user context,\n"
-       << " * then Halide buffers), run in the order of " << m
+       << " * then Halide buffers), run in the order of " << pipe.prefix
        << "_plan below. Call the\n * entry points, which check the buffers and "
           "install the error handler. */\n";
-    for (size_t k = 0; k < plan().steps.size(); ++k)
-      os << "int " << stageSymbol(k) << "(void **args);\n";
-    if (!options.embeddedWeights)
-      for (int k = 0; k < plan().packFunctions(); ++k)
-        os << "int " << packSymbol(size_t(k)) << "(void **args);\n";
+    for (size_t k = 0; k < pipe.plan.steps.size(); ++k)
+      os << "int " << pipe.stageSymbol(k) << "(void **args);\n";
+    if (pipe.withArrays)
+      for (int k = 0; k < pipe.plan.packFunctions(); ++k)
+        os << "int " << pipe.packSymbol(size_t(k)) << "(void **args);\n";
     os << "\n";
   }
 
   /// The execution plan as C tables and one cnnopt_plan.
-  void planTables() {
-    const ExecutionPlan &pl = plan();
+  void planTables(const Pipeline &pipe) {
+    const ExecutionPlan &pl = pipe.plan;
+    const std::string &m = pipe.prefix;
     auto info = [&](const std::string &name, const Shape &shape, bool isInt) {
       return "{" + quoted(name) + ", " + std::to_string(shape.size()) + ", " + shapeList(shape) +
              ", " + (isInt ? "1" : "0") + "}";
@@ -134,7 +153,7 @@ private:
     os << "static const cnnopt_tensor_info " << m << "_plan_slots[" << std::max<size_t>(pl.slots.size(), 1)
        << "] = {\n";
     for (size_t k = 0; k < pl.slots.size(); ++k) {
-      const TensorType &t = p.values[pl.slots[k]];
+      const TensorType &t = pipe.program.values[pl.slots[k]];
       os << "  " << info(pl.slotNames[k], pl.slotShapes[k], t.dtype != DType::F32) << ",\n";
     }
     if (pl.slots.empty())
@@ -149,7 +168,7 @@ private:
        << "] = {\n";
     for (size_t k = 0; k < pl.steps.size(); ++k) {
       const PlanStep &step = pl.steps[k];
-      os << "  {" << stageSymbol(k) << ", " << step.result << ", " << reads.size() << ", "
+      os << "  {" << pipe.stageSymbol(k) << ", " << step.result << ", " << reads.size() << ", "
          << step.reads.size() << ", " << (step.flatPixels ? 1 : 0) << "},\n";
       reads.insert(reads.end(), step.reads.begin(), step.reads.end());
     }
@@ -160,7 +179,7 @@ private:
     for (size_t k = 0; k < reads.size(); ++k)
       os << (k ? ", " : "") << reads[k];
     os << (reads.empty() ? "0" : "") << "};\n";
-    bool packs = !options.embeddedWeights && !pl.packs.empty();
+    bool packs = pipe.withArrays && !pl.packs.empty();
     os << "static const cnnopt_plan_piece " << m << "_plan_pieces[" << (packs ? pl.packs.size() : 1)
        << "] = {\n";
     for (size_t k = 0; packs && k < pl.packs.size(); ++k)
@@ -173,7 +192,7 @@ private:
     for (int f = 0; packs && f < pl.packFunctions(); ++f) {
       int first = f * kPiecesPerPackFunction;
       int count = std::min<int>(kPiecesPerPackFunction, int(pl.packs.size()) - first);
-      os << "  {" << packSymbol(size_t(f)) << ", " << first << ", " << count << "},\n";
+      os << "  {" << pipe.packSymbol(size_t(f)) << ", " << first << ", " << count << "},\n";
     }
     if (!packs)
       os << "  {0, 0, 0},\n";
@@ -186,15 +205,134 @@ private:
        << "  " << pl.steps.size() << ", " << m << "_plan_steps, " << m << "_plan_reads,\n"
        << "  " << (packs ? pl.packFunctions() : 0) << ", " << m << "_plan_packs, " << m
        << "_plan_pieces,\n"
-       << "  " << p.inputs.size() << ", " << p.outputs.size() << ", " << m << "_plan_outputs,\n"
-       << "  " << (options.embeddedWeights ? 0 : 1) << ", NULL, NULL};\n\n";
+       << "  " << pipe.program.inputs.size() << ", " << pipe.program.outputs.size() << ", " << m
+       << "_plan_outputs,\n"
+       << "  " << (pipe.withArrays ? 1 : 0) << ", NULL, NULL};\n\n";
   }
 
-  void tensorTable(const char *suffix, const std::vector<KernelIO> &ios) {
-    os << "static const cnnopt_tensor_info " << m << "_" << suffix << "[" << ios.size()
+  /// The training step (cnnopt --train): its plan, where its inputs come
+  /// from and its outputs go, the optimizer state's table, and the entry
+  /// points <model>_init_opt_state and <model>_train_step.
+  void trainStep() {
+    const KernelProgram &tp = *options.trainProgram;
+    Pipeline pipe{m + "_train", tp, *options.trainPlan, options.trainSymbol, true};
+    os << "/*===- Training (cnnopt --train) ---------------------------------------===*/\n\n";
+    pipelineDeclaration(pipe);
+    planTables(pipe);
+    tensorTable(m + "_train_inputs", tp, tp.inputs);
+    tensorTable(m + "_train_outputs", tp, tp.outputs);
+    // The optimizer state, one tensor after another in input order.
+    std::map<std::string, int64_t> stateOffset;
+    std::vector<const KernelIO *> state;
+    int64_t stateFloats = 0;
+    for (const KernelIO &io : tp.inputs)
+      if (!io.optStateOf.empty()) {
+        stateOffset[io.name] = stateFloats;
+        state.push_back(&io);
+        int64_t n = 1;
+        for (int64_t d : tp.values[io.value].shape)
+          n *= d;
+        stateFloats += n;
+      }
+    std::map<int, int64_t> classes; // label input value -> classes
+    for (const Kernel &k : tp.kernels)
+      if (k.op == "cross_entropy")
+        classes[k.operands[1]] = tp.values[k.operands[0]].shape[1];
+    std::string signature;
+    os << "static const cnnopt_train_input " << m << "_train_sources[" << tp.inputs.size()
        << "] = {\n";
+    for (const KernelIO &io : tp.inputs) {
+      int source = io.name == "lr" ? 1 : io.name == "step" ? 2 : io.name == "seed" ? 3 : 0;
+      if (!io.optStateOf.empty())
+        source = 4;
+      os << "  {" << source << ", " << (source == 4 ? stateOffset[io.name] : 0) << ", "
+         << (classes.count(io.value) ? classes[io.value] : 0) << "},\n";
+      if (source == 0)
+        signature += std::string(tp.values[io.value].dtype == DType::F32 ? "const float *"
+                                                                          : "const int32_t *") +
+                     ident(io.name) + ", ";
+    }
+    os << "};\n";
+    std::map<std::string, int64_t> paramOffset;
+    for (const KernelParam &param : tp.params)
+      paramOffset[param.name] = param.offset;
+    os << "static const cnnopt_train_output " << m << "_train_destinations[" << tp.outputs.size()
+       << "] = {\n  {0, 0},\n";
+    for (size_t k = 1; k < tp.outputs.size(); ++k) {
+      const std::string &name = tp.outputs[k].name;
+      bool toState = stateOffset.count(name) != 0;
+      os << "  {" << (toState ? 1 : 0) << ", " << (toState ? stateOffset[name] : paramOffset[name])
+         << "},  /* " << name << " */\n";
+    }
+    os << "};\n\n";
+    os << "/* Floats of the optimizer state (" << m << "_init_opt_state). */\n"
+       << "#define " << m << "_OPT_STATE_FLOATS " << stateFloats << "\n"
+       << "#define " << m << "_OPT_STATE_COUNT " << state.size() << "\n"
+       << "/* The optimizer state, named as torch.optim keeps it per parameter\n"
+       << " * (<param>.momentum_buffer, .exp_avg, .exp_avg_sq). */\n"
+       << "static const cnnopt_param_info " << m << "_opt_state["
+       << std::max<size_t>(state.size(), 1) << "] = {\n";
+    for (const KernelIO *io : state) {
+      const Shape &shape = tp.values[io->value].shape;
+      int64_t n = 1;
+      for (int64_t d : shape)
+        n *= d;
+      os << "  {" << quoted(io->name) << ", " << shape.size() << ", " << shapeList(shape) << ", "
+         << stateOffset[io->name] << ", " << n << ", 0, 0.0f},\n";
+    }
+    if (state.empty())
+      os << "  {0, 0, {0}, 0, 0, 0, 0.0f},\n";
+    os << "};\n"
+       << "static const cnnopt_train_info " << m << "_train_info = {\n  &" << m << "_train_plan, "
+       << tp.inputs.size() << ", " << m << "_train_inputs, " << m << "_train_sources,\n  "
+       << tp.outputs.size() << ", " << m << "_train_outputs, " << m << "_train_destinations,\n  "
+       << m << "_PARAM_FLOATS, " << options.trainPlan->packedFloats << ", " << stateFloats
+       << "};\n\n";
+    os << "/* The optimizer state before the first step: zeros (torch.optim creates\n"
+       << " * it at the first step; SGD's momentum buffer starts as that step's\n"
+       << " * gradient). */\n"
+       << "static inline void " << m << "_init_opt_state(float *opt_state) {\n"
+       << "  if (opt_state && " << m << "_OPT_STATE_FLOATS > 0)\n"
+       << "    memset(opt_state, 0, " << m << "_OPT_STATE_FLOATS * sizeof(float));\n}\n\n";
+    os << "/* One training step on a batch: the forward pass in training mode, the\n"
+       << " * loss (into *loss, before the update), the gradients and the optimizer's\n"
+       << " * update of params (buffers included: BatchNorm's running statistics)\n"
+       << " * and opt_state, in place. lr is the learning rate of this step (a\n"
+       << " * schedule lives in the caller); step counts from 1 (SGD's first\n"
+       << " * momentum step, Adam's bias correction); seed and step draw the masks\n"
+       << " * of dropout, dropblock and stochastic_depth (the same pair, the same\n"
+       << " * masks). Labels outside [0, classes) are refused. Returns CNNOPT_OK, or\n"
+       << " * an error code with " << m << "_last_error() and the arrays unchanged. */\n"
+       << "static inline int " << m << "_train_step(" << signature
+       << "int batch, float *params,\n    float *opt_state, float lr, int step, int32_t seed, "
+          "float *loss) {\n"
+       << "  const void *cnnopt_data[] = {";
+    bool first = true;
+    for (const KernelIO &io : tp.inputs)
+      if (io.optStateOf.empty() && io.name != "lr" && io.name != "step" && io.name != "seed") {
+        os << (first ? "" : ", ") << ident(io.name);
+        first = false;
+      }
+    os << "};\n  cnnopt_call cnnopt_context;\n  int cnnopt_status;\n"
+       << "  if ((cnnopt_status = cnnopt_api_train_check(&" << m
+       << "_train_info, cnnopt_data, batch, params, opt_state,\n"
+       << "                                              step, loss, " << m << "_error, sizeof("
+       << m << "_error))) != CNNOPT_OK)\n    return cnnopt_status;\n"
+       << "  cnnopt_status = cnnopt_api_train_step(&" << m
+       << "_train_info, cnnopt_api_begin_call(&cnnopt_context),\n"
+       << "                                        cnnopt_data, batch, params, opt_state, lr, "
+          "step, seed, loss,\n"
+       << "                                        cnnopt_context.message, "
+          "sizeof(cnnopt_context.message));\n"
+       << "  return cnnopt_api_end_call(cnnopt_status, &cnnopt_context, " << m << "_error, sizeof("
+       << m << "_error));\n}\n\n";
+  }
+
+  void tensorTable(const std::string &name, const KernelProgram &prog,
+                   const std::vector<KernelIO> &ios) {
+    os << "static const cnnopt_tensor_info " << name << "[" << ios.size() << "] = {\n";
     for (const KernelIO &io : ios) {
-      const TensorType &t = p.values[io.value];
+      const TensorType &t = prog.values[io.value];
       os << "  {" << quoted(io.name) << ", " << t.shape.size() << ", " << shapeList(t.shape)
          << ", " << (t.dtype == DType::F32 ? 0 : 1) << "},\n";
     }
@@ -223,8 +361,8 @@ private:
     if (p.params.empty())
       os << "  {0, 0, {0}, 0, 0, 0, 0.0f},\n";
     os << "};\n";
-    tensorTable("inputs", p.inputs);
-    tensorTable("outputs", p.outputs);
+    tensorTable(m + "_inputs", p, p.inputs);
+    tensorTable(m + "_outputs", p, p.outputs);
     os << "\n";
   }
 
@@ -459,6 +597,7 @@ std::string pipelineSymbol(const KernelProgram &program, const HeaderOptions &op
   };
   HeaderOptions unnamed = options;
   unnamed.pipelineSymbol = program.name + "_pipeline";
+  unnamed.trainSymbol = program.name + "_pipeline_train";
   std::string text = writeHeader(program, unnamed);
   mix(text.data(), text.size());
   mix(target.data(), target.size() + 1);

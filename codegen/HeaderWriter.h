@@ -26,6 +26,11 @@ struct HeaderOptions {
   bool embeddedWeights = false; ///< the stages take no parameter buffers
   std::string pipelineSymbol;   ///< the prefix of the compiled functions' names
   const ExecutionPlan *plan = nullptr; ///< how the compiled functions run (required)
+  /// With `cnnopt --train`: the training step, its plan and its functions'
+  /// prefix (the header gains <model>_init_opt_state and <model>_train_step).
+  const KernelProgram *trainProgram = nullptr;
+  const ExecutionPlan *trainPlan = nullptr;
+  std::string trainSymbol;
 };
 
 /// The prefix of the compiled functions' names in the object:

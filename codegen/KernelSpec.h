@@ -43,6 +43,9 @@ struct Kernel {
 struct KernelIO {
   std::string name;
   int value = -1;
+  /// A training step's optimizer state (`<param>.exp_avg`, ...): the
+  /// parameter it belongs to; empty for everything else.
+  std::string optStateOf;
 };
 
 /// One state_dict entry in the flat parameter array.

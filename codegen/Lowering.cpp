@@ -632,7 +632,11 @@ Module lowerFunction(const LoweredFunction &f, const Target &target) {
 }
 
 Module compileModel(const LoweredModel &model, const Target &target, const ProgressFn &progress) {
-  std::vector<const LoweredFunction *> all = model.functions();
+  return compileFunctions(model.functions(), target, progress);
+}
+
+Module compileFunctions(const std::vector<const LoweredFunction *> &all, const Target &target,
+                        const ProgressFn &progress) {
   std::vector<Module> modules;
   for (size_t k = 0; k < all.size(); ++k) {
     if (progress)

@@ -70,6 +70,9 @@ Halide::Module lowerFunction(const LoweredFunction &f, const Halide::Target &tar
 /// Lowers every function of `model` into one Module.
 Halide::Module compileModel(const LoweredModel &model, const Halide::Target &target,
                             const ProgressFn &progress = {});
+/// Lowers `functions` (of one or more models) into one Module.
+Halide::Module compileFunctions(const std::vector<const LoweredFunction *> &functions,
+                                const Halide::Target &target, const ProgressFn &progress = {});
 
 } // namespace cnnopt::codegen
 

@@ -11,6 +11,7 @@
 #include "codegen/ObjectParts.h"
 
 #include <filesystem>
+#include <optional>
 
 namespace cnnopt::codegen {
 
@@ -45,6 +46,12 @@ bool emitModule(const KernelProgram &program, const EmitRequest &request, std::s
     LoweredModel lowered = lowerModel(program, target, request.symbol, request.weights);
     bool library = request.kind == ArtifactKind::StaticLibrary;
     std::vector<const LoweredFunction *> functions = lowered.functions();
+    std::optional<LoweredModel> training;
+    if (request.trainProgram) {
+      training = lowerModel(*request.trainProgram, target, request.trainSymbol);
+      for (const LoweredFunction *f : training->functions())
+        functions.push_back(f);
+    }
     int parts = request.kind == ArtifactKind::Object || library
                     ? objectParts(request.jobs, functions.size(), target, library)
                     : 1;
@@ -53,7 +60,7 @@ bool emitModule(const KernelProgram &program, const EmitRequest &request, std::s
                       request.progress);
       return true;
     }
-    Module module = compileModel(lowered, target, request.progress);
+    Module module = compileFunctions(functions, target, request.progress);
     if (request.progress)
       request.progress(0, 0, "machine code");
     if (request.kind != ArtifactKind::StaticLibrary) {

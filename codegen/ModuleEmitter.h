@@ -33,6 +33,10 @@ struct EmitRequest {
   /// Called as each function is lowered (n of m, its name), then with
   /// (0, 0, "machine code") before LLVM's compile.
   std::function<void(int, int, const std::string &)> progress;
+  /// With `cnnopt --train`: the training step, compiled into the same
+  /// artifact under `trainSymbol` (run-time parameters only).
+  const KernelProgram *trainProgram = nullptr;
+  std::string trainSymbol;
 };
 
 /// Writes `request.path`; false with `error` set on failure.

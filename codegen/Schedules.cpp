@@ -187,6 +187,10 @@ void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &targ
     scheduleLinear(funcs, target, placement.inlined);
     return;
   }
+  if (kernel.op == "conv2d_grad_weight" && !schedules::isGpu(target)) {
+    scheduleConvGradWeight(funcs, stored, target);
+    return;
+  }
   for (auto &[role, stage] : funcs.stages)
     if (role.rfind("packed_", 0) != 0)
       scheduleStage(stage, target);

@@ -98,6 +98,20 @@ LogicalResult Conv2dGradWeightOp::verify() {
   return verifyForward(*this, convForward(*this), getGrad());
 }
 
+LogicalResult Conv2dTransposeWeightOp::inferReturnTypes(MLIRContext *context,
+                                                        std::optional<Location> loc,
+                                                        Adaptor adaptor,
+                                                        SmallVectorImpl<Type> &types) {
+  cnnopt::Shape w = toShape(adaptor.getWeight());
+  int64_t groups = int64_t(adaptor.getGroups());
+  if (w.size() != 4 || groups < 1 || w[0] % groups != 0)
+    return inferenceError(loc, "conv2d_transpose_weight",
+                          "needs a [O, I/g, kh, kw] weight whose O divides into groups=" +
+                              Twine(groups) + ", got " + cnnopt::shapes::format(w));
+  return inferred(context, loc, "conv2d_transpose_weight",
+                  ShapeOr{{w[1] * groups, w[0] / groups, w[2], w[3]}, ""}, types);
+}
+
 LogicalResult MatmulOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
                                          Adaptor adaptor, SmallVectorImpl<Type> &types) {
   cnnopt::Shape lhs = toShape(adaptor.getLhs()), rhs = toShape(adaptor.getRhs());
@@ -122,12 +136,12 @@ LogicalResult ReduceSumOp::inferReturnTypes(MLIRContext *context, std::optional<
                   types);
 }
 
-LogicalResult ExpandOp::verify() {
-  ShapeOr shape = cnnopt::shapes::broadcast(toShape(getInput()), toShape(getLike()));
-  if (!shape.ok() || shape.shape != toShape(getLike()))
-    return emitOpError() << cnnopt::shapes::format(toShape(getInput()))
-                         << " does not broadcast to " << cnnopt::shapes::format(toShape(getLike()));
-  return success();
+LogicalResult MeanGradOp::verify() {
+  ArrayRef<int64_t> axes = getAxes();
+  return verifyForward(*this,
+                       cnnopt::shapes::mean(toShape(getInput()), {axes.begin(), axes.end()},
+                                            getKeepdim()),
+                       getGrad());
 }
 
 LogicalResult SliceOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
@@ -181,6 +195,34 @@ LogicalResult AdaptivePool2dGradOp::verify() {
       getGrad());
 }
 
+LogicalResult Upsample2dGradOp::verify() {
+  if (getMode() != "nearest" && getMode() != "bilinear")
+    return emitOpError() << "mode must be \"nearest\" or \"bilinear\", got \"" << getMode()
+                         << "\"";
+  return verifyForward(*this, cnnopt::shapes::upsample2d(toShape(getInput()), getScale()),
+                       getGrad());
+}
+
+LogicalResult GroupNormGradOp::verify() {
+  ShapeOr checked = cnnopt::shapes::groupNorm(toShape(getInput()), getGroups());
+  if (!checked.ok())
+    return emitOpError() << checked.error;
+  return success();
+}
+
+LogicalResult RandomMaskOp::verify() {
+  StringRef kind = getKind();
+  if (kind != "dropout" && kind != "stochastic_depth" && kind != "dropblock")
+    return emitOpError() << "kind must be dropout, stochastic_depth or dropblock, got '" << kind
+                         << "'";
+  double p = getP().convertToDouble();
+  if (p < 0.0 || p >= 1.0)
+    return emitOpError() << "p=" << shortest(p) << " must be in [0, 1)";
+  if (kind == "dropblock" && (getBlockSize() <= 0 || toShape(getInput()).size() != 4))
+    return emitOpError("dropblock needs a positive block_size and a 4-D input");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // batch_norm in training
 //===----------------------------------------------------------------------===//
@@ -205,8 +247,9 @@ LogicalResult BatchNormTrainOp::verify() {
 }
 
 LogicalResult RunningAverageOp::verify() {
-  if (getRow() < 0 || getRow() > 2)
-    return emitOpError() << "row " << getRow() << " is not a row of batch_norm_stats (0..2)";
+  int64_t row = int64_t(getRow());
+  if (row < 0 || row > 2)
+    return emitOpError() << "row " << row << " is not a row of batch_norm_stats (0..2)";
   cnnopt::Shape running = toShape(getRunning());
   cnnopt::Shape expected{3, running.empty() ? 0 : running[0]};
   if (running.size() != 1 || toShape(getStats()) != expected)
@@ -247,9 +290,9 @@ LogicalResult BatchNormGradInputOp::verify() {
 LogicalResult TakeRowOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
                                           Adaptor adaptor, SmallVectorImpl<Type> &types) {
   cnnopt::Shape shape = toShape(adaptor.getInput());
-  if (shape.empty() || shape[0] == cnnopt::kDynamic || adaptor.getIndex() < 0 ||
-      adaptor.getIndex() >= shape[0])
-    return inferenceError(loc, "take_row", "row " + Twine(adaptor.getIndex()) +
+  int64_t index = int64_t(adaptor.getIndex());
+  if (shape.empty() || shape[0] == cnnopt::kDynamic || index < 0 || index >= shape[0])
+    return inferenceError(loc, "take_row", "row " + Twine(index) +
                                                " is not a row of " +
                                                cnnopt::shapes::format(shape));
   shape.erase(shape.begin());

@@ -76,6 +76,19 @@ def Cnn_Conv2dGradInputOp : Cnn_LikeOp<"conv2d_grad_input", "input"> {
   let hasVerifier = 1;
 }
 
+def Cnn_Conv2dTransposeWeightOp : Cnn_Op<"conv2d_transpose_weight",
+                                          [Pure, InferTypeOpAdaptor]> {
+  let summary = "a conv2d weight [O, I/g, kh, kw] as its transpose's [I, O/g, kh, kw], flipped";
+  let description = [{
+    `t[g*Ig + i, o, ky, kx] = w[g*Og + o, i, kh-1-ky, kw-1-kx]`: with it, a
+    stride-1 conv2d's input derivative is a conv2d of the output derivative
+    (padded `dilation*(k-1) - padding`), computed by the conv algorithms.
+  }];
+  let arguments = (ins Cnn_Tensor:$weight, I64Attr:$groups);
+  let results = (outs Cnn_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
 def Cnn_Conv2dGradWeightOp : Cnn_LikeOp<"conv2d_grad_weight", "weight"> {
   let summary = "a conv2d's derivative with respect to its weight";
   let description = [{
@@ -111,13 +124,14 @@ def Cnn_ReduceSumOp : Cnn_Op<"reduce_sum", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
-def Cnn_ExpandOp : Cnn_LikeOp<"expand", "like"> {
-  let summary = "`input` broadcast to the shape of `like`";
+def Cnn_MeanGradOp : Cnn_LikeOp<"mean_grad", "input"> {
+  let summary = "mean's derivative: grad / count, broadcast back over `axes`";
   let description = [{
-    NumPy broadcasting (`like` is only read for its shape): the reverse of
-    a mean or sum over axes.
+    `count` is the number of elements each mean took, the run-time batch
+    included when axis 0 is one of `axes`.
   }];
-  let arguments = (ins Cnn_Tensor:$input, Cnn_Tensor:$like);
+  let arguments = (ins Cnn_Tensor:$grad, Cnn_Tensor:$input, DenseI64ArrayAttr:$axes,
+                       BoolAttr:$keepdim);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
@@ -161,6 +175,63 @@ def Cnn_AdaptivePool2dGradOp : Cnn_LikeOp<"adaptive_pool2d_grad", "input"> {
     grad goes to the window's first maximum.
   }];
   let arguments = (ins Cnn_Tensor:$grad, Cnn_Tensor:$input, BoolAttr:$average);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Cnn_Upsample2dGradOp : Cnn_LikeOp<"upsample2d_grad", "input"> {
+  let summary = "upsample2d's derivative: each output's grad back to its sources";
+  let description = [{
+    Nearest: the sum over each input pixel's `scale x scale` block;
+    bilinear: the sum of the grads of the outputs that interpolate from the
+    pixel, each times its interpolation weight.
+  }];
+  let arguments = (ins Cnn_Tensor:$grad, Cnn_Tensor:$input, I64Attr:$scale,
+                       StrAttr:$mode);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Cnn_LayerNormGradOp : Cnn_LikeOp<"layer_norm_grad", "input",
+    [AllTypesMatch<["grad", "input"]>]> {
+  let summary = "layer_norm's derivative with respect to its input";
+  let description = [{
+    `grad` is the derivative at the normalised value (the output's times
+    the affine weight): `rstd * (g - mean(g) - xhat * mean(g * xhat))`,
+    means over the last `dims` axes.
+  }];
+  let arguments = (ins Cnn_Tensor:$grad, Cnn_Tensor:$input, I64Attr:$dims,
+                       F64Attr:$eps);
+  let assemblyFormat = "operands attr-dict `:` type($input)";
+}
+
+def Cnn_GroupNormGradOp : Cnn_LikeOp<"group_norm_grad", "input",
+    [AllTypesMatch<["grad", "input"]>]> {
+  let summary = "group_norm's (and instance_norm's) derivative with respect to its input";
+  let description = [{
+    As layer_norm_grad, the means over each sample's group of channels and
+    all positions (instance_norm: one channel per group).
+  }];
+  let arguments = (ins Cnn_Tensor:$grad, Cnn_Tensor:$input, I64Attr:$groups,
+                       F64Attr:$eps);
+  let assemblyFormat = "operands attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Cnn_RandomMaskOp : Cnn_LikeOp<"random_mask", "input"> {
+  let summary = "a regulariser's mask in training, scaled: y = x * mask";
+  let description = [{
+    `kind` is `dropout` (each element kept with probability 1 - p, as
+    1/(1-p)), `stochastic_depth` (each sample kept with probability 1 - p,
+    as 1/(1-p)) or `dropblock` (DropBlock2d: square blocks of
+    `block_size` dropped, the rest scaled by count / kept). The draws come
+    from a counter-based generator of (`seed`, `step`, `salt`, element):
+    the same arguments give the same mask on every machine and thread
+    count. `input` is read for its shape only.
+  }];
+  let arguments = (ins Cnn_Tensor:$input, Cnn_IntScalar:$seed,
+                       Cnn_IntScalar:$step, StrAttr:$kind, F64Attr:$p,
+                       I64Attr:$block_size, I64Attr:$salt);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }

@@ -72,9 +72,10 @@ struct StepArg {
 
 class TrainStepBuilder {
 public:
-  TrainStepBuilder(func::FuncOp train, StringRef model)
+  TrainStepBuilder(func::FuncOp train, StringRef model, bool inputGradients)
       : train(train), model(model.str()), b(train.getContext()),
-        optimizer(train->getAttrOfType<DictionaryAttr>("cnn.optimizer")) {}
+        optimizer(train->getAttrOfType<DictionaryAttr>("cnn.optimizer")),
+        inputGradients(inputGradients) {}
 
   LogicalResult build() {
     if (failed(checkOptimizer()))
@@ -84,6 +85,8 @@ public:
     if (failed(copyForward()) || failed(reverseSweep()))
       return failure();
     updateParameters();
+    if (inputGradients)
+      returnGradients();
     finish();
     return success();
   }
@@ -183,6 +186,7 @@ private:
 
   Value lr() { return step.getArgument(lrIndex); }
   Value stepCount() { return step.getArgument(lrIndex + 1); }
+  Value seed() { return step.getArgument(lrIndex + 2); }
 
   /// Records `value` as the new value of the argument `name`.
   void updates(Value argument, Value value) {
@@ -200,9 +204,10 @@ private:
         trainingBatchNorm(bn);
         continue;
       }
-      if (isa<DropoutOp, DropBlockOp, StochasticDepthOp>(op) && op.hasAttr("training"))
-        return op.emitError() << "cnn-derive-gradients: '" << op.getName()
-                              << "' in training is not implemented yet";
+      if (isa<DropoutOp, DropBlockOp, StochasticDepthOp>(op) && op.hasAttr("training")) {
+        trainingRegularizer(op);
+        continue;
+      }
       forward.push_back(b.clone(op, mapping));
     }
     loss = mapping.lookup(train.getBody().front().getTerminator()->getOperand(0));
@@ -232,6 +237,26 @@ private:
       updates(counter->second, b.create<IncrementOp>(loc, counter->second));
   }
 
+  /// A regulariser in training: its input times a random mask, whose
+  /// derivative is then mul's. The salt (the op's position) gives each
+  /// regulariser draws of its own.
+  void trainingRegularizer(Operation &op) {
+    Location loc = op.getLoc();
+    Value input = mapping.lookup(op.getOperand(0));
+    auto p = op.getAttrOfType<FloatAttr>("p");
+    auto blockSize = op.getAttrOfType<IntegerAttr>("block_size");
+    StringRef kind = isa<DropoutOp>(op)       ? "dropout"
+                     : isa<DropBlockOp>(op) ? "dropblock"
+                                            : "stochastic_depth";
+    Value mask = b.create<RandomMaskOp>(loc, input, seed(), stepCount(), b.getStringAttr(kind), p,
+                                        b.getI64IntegerAttr(blockSize ? blockSize.getInt() : 0),
+                                        b.getI64IntegerAttr(nextSalt++));
+    auto masked = b.create<MulOp>(loc, input, mask);
+    forward.push_back(mask.getDefiningOp());
+    forward.push_back(masked);
+    mapping.map(op.getResult(0), masked.getResult());
+  }
+
   /// "<scope>.num_batches_tracked" for the scope of `bn`'s running_mean.
   std::string counterName(BatchNormOp bn) {
     auto arg = dyn_cast<BlockArgument>(bn.getRunningMean());
@@ -249,6 +274,11 @@ private:
     llvm::DenseSet<Value> needs;
     for (unsigned k : trainable)
       needs.insert(mapping.lookup(train.getArgument(k)));
+    if (inputGradients)
+      for (BlockArgument arg : train.getArguments())
+        if (argName(arg.getArgNumber(), kInputAttr) &&
+            cast<RankedTensorType>(arg.getType()).getElementType().isF32())
+          needs.insert(mapping.lookup(arg));
     for (Operation *op : forward)
       if (llvm::any_of(op->getOperands(), [&](Value v) { return needs.contains(v); }))
         needs.insert(op->getResult(0));
@@ -320,6 +350,19 @@ private:
     }
   }
 
+  /// With input-gradients: `<name>.grad` of every f32 input and trainable
+  /// parameter that has a derivative.
+  void returnGradients() {
+    for (BlockArgument arg : train.getArguments()) {
+      StringAttr name = argName(arg.getArgNumber(), kInputAttr);
+      if (!name)
+        name = argName(arg.getArgNumber(), kParamAttr);
+      Value grad = grads.lookup(mapping.lookup(arg));
+      if (name && grad)
+        gradients.push_back({(name.getValue() + ".grad").str(), grad});
+    }
+  }
+
   /// Returns the loss, then every new value, each named after what it replaces.
   void finish() {
     SmallVector<Value> results{loss};
@@ -329,6 +372,10 @@ private:
       results.push_back(value);
       attrs.push_back(b.getDictionaryAttr({b.getNamedAttr(kOutputAttr, b.getStringAttr(name)),
                                            b.getNamedAttr(kUpdatesAttr, b.getStringAttr(name))}));
+    }
+    for (const auto &[name, value] : gradients) {
+      results.push_back(value);
+      attrs.push_back(b.getDictionaryAttr(b.getNamedAttr(kOutputAttr, b.getStringAttr(name))));
     }
     b.create<func::ReturnOp>(train.getLoc(), results);
     SmallVector<Type> types;
@@ -353,10 +400,14 @@ private:
   Value loss;
   llvm::DenseMap<Value, Value> grads;
   SmallVector<std::pair<std::string, Value>> newValues;
+  bool inputGradients;
+  SmallVector<std::pair<std::string, Value>> gradients;
+  int64_t nextSalt = 0;
 };
 
 struct CnnDeriveGradientsPass
     : mlir::cnn::impl::CnnDeriveGradientsPassBase<CnnDeriveGradientsPass> {
+  using CnnDeriveGradientsPassBase::CnnDeriveGradientsPassBase;
   void runOnOperation() override {
     SmallVector<func::FuncOp> trains;
     for (auto func : getOperation().getOps<func::FuncOp>())
@@ -364,7 +415,7 @@ struct CnnDeriveGradientsPass
         trains.push_back(func);
     for (func::FuncOp train : trains) {
       StringRef model = train->getAttrOfType<StringAttr>("cnn.train_of").getValue();
-      if (failed(TrainStepBuilder(train, model).build()))
+      if (failed(TrainStepBuilder(train, model, inputGradients).build()))
         return signalPassFailure();
     }
   }

@@ -13,6 +13,8 @@
 
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <type_traits>
+
 namespace cnnopt {
 namespace {
 
@@ -30,7 +32,17 @@ public:
   LogicalResult run() {
     return TypeSwitch<Operation *, LogicalResult>(op)
         .Case([&](Conv2dOp conv) { return conv2d(conv); })
+        .Case([&](ConvTranspose2dOp conv) { return convTranspose2d(conv); })
         .Case([&](LinearOp linear) { return this->linear(linear); })
+        .Case([&](LayerNormOp norm) { return layerNorm(norm); })
+        .Case<GroupNormOp, InstanceNormOp>([&](auto norm) { return groupNorm(norm); })
+        .Case([&](Upsample2dOp up) {
+          set(0, [&] {
+            return b.create<Upsample2dGradOp>(loc, grad, up.getInput(), up.getScaleAttr(),
+                                              up.getModeAttr());
+          });
+          return success();
+        })
         .Case([&](BatchNormTrainOp bn) { return batchNorm(bn); })
         .Case([&](MaxPool2dOp pool) {
           set(0, [&] {
@@ -82,7 +94,8 @@ public:
           set(0, [&] { return b.create<NegOp>(loc, grad); });
           return success();
         })
-        .Case([&](ConstantOp) { return success(); })
+        // Constants of the step: a mask reads its input for the shape only.
+        .Case<ConstantOp, RandomMaskOp>([&](auto) { return success(); })
         .Case<SoftmaxOp, LogSoftmaxOp>([&](auto softmax) {
           set(0, [&] {
             return b.create<SoftmaxGradOp>(loc, grad, softmax.getResult(), softmax.getAxisAttr(),
@@ -143,8 +156,27 @@ private:
     return success();
   }
 
+  /// A stride-1 conv's input derivative is a conv2d of the output's with
+  /// the transposed, flipped weight, padded dilation*(k-1) - padding on
+  /// each side (the forward conv's algorithms and schedules then apply);
+  /// other convs gather (conv2d_grad_input).
   LogicalResult conv2d(Conv2dOp conv) {
-    set(0, [&] {
+    set(0, [&]() -> Value {
+      auto wType = cast<RankedTensorType>(conv.getWeight().getType());
+      ArrayRef<int64_t> pad = conv.getPadding(), dil = conv.getDilation();
+      SmallVector<int64_t> transposedPad;
+      for (int side = 0; side < 4; ++side) {
+        int64_t axis = side % 2; // top/bottom: rows, left/right: columns
+        transposedPad.push_back(dil[axis] * (wType.getDimSize(2 + axis) - 1) - pad[side]);
+      }
+      bool unitStride = llvm::all_of(conv.getStride(), [](int64_t s) { return s == 1; });
+      if (unitStride && llvm::all_of(transposedPad, [](int64_t p) { return p >= 0; })) {
+        Value transposed = b.create<Conv2dTransposeWeightOp>(loc, conv.getWeight(),
+                                                             conv.getGroupsAttr());
+        return b.create<Conv2dOp>(loc, grad, transposed, Value(), conv.getStrideAttr(),
+                                  b.getDenseI64ArrayAttr(transposedPad), conv.getDilationAttr(),
+                                  conv.getGroupsAttr(), ConvAlgorithmAttr());
+      }
       return b.create<Conv2dGradInputOp>(loc, grad, conv.getWeight(), conv.getInput(),
                                          conv.getStrideAttr(), conv.getPaddingAttr(),
                                          conv.getDilationAttr(), conv.getGroupsAttr());
@@ -155,6 +187,87 @@ private:
                                           conv.getDilationAttr(), conv.getGroupsAttr());
     });
     set(2, [&] { return sum(grad, {0, 2, 3}); });
+    return success();
+  }
+
+  /// A transposed convolution's input derivative is the convolution it
+  /// transposes (same weight, stride, padding, dilation, groups), and its
+  /// weight derivative that convolution's, with input and output swapped.
+  LogicalResult convTranspose2d(ConvTranspose2dOp conv) {
+    if (conv.getScale())
+      return conv.emitError("cnn-derive-gradients: a conv_transpose2d with a folded "
+                            "batch_norm has no derivative rule (fold only for inference)");
+    ArrayRef<int64_t> pad = conv.getPadding();
+    DenseI64ArrayAttr padding = b.getDenseI64ArrayAttr({pad[0], pad[1], pad[0], pad[1]});
+    set(0, [&] {
+      return b.create<Conv2dOp>(loc, grad, conv.getWeight(), Value(), conv.getStrideAttr(),
+                                padding, conv.getDilationAttr(), conv.getGroupsAttr(),
+                                ConvAlgorithmAttr());
+    });
+    set(1, [&] {
+      return b.create<Conv2dGradWeightOp>(loc, conv.getInput(), grad, conv.getWeight(),
+                                          conv.getStrideAttr(), padding, conv.getDilationAttr(),
+                                          conv.getGroupsAttr());
+    });
+    set(2, [&] { return sum(grad, {0, 2, 3}); });
+    return success();
+  }
+
+  /// The affine part of a normalisation (weight and bias, operands 1 and
+  /// 2) from `xhat`, the input normalised without it; returns the
+  /// derivative at the normalised value, grad * weight. `weightShape`
+  /// broadcasts the weight against the input; `axes` are those the
+  /// weight is shared along.
+  Value normAffine(Value weight, Value xhat, ArrayRef<int64_t> weightShape,
+                   ArrayRef<int64_t> axes) {
+    set(1, [&] { return sum(b.create<MulOp>(loc, grad, xhat), axes); });
+    set(2, [&] { return sum(grad, axes); });
+    if (!weight)
+      return grad;
+    Value broadcast = b.create<ReshapeOp>(loc, weight, b.getDenseI64ArrayAttr(weightShape));
+    return b.create<MulOp>(loc, grad, broadcast);
+  }
+
+  LogicalResult layerNorm(LayerNormOp norm) {
+    auto type = cast<RankedTensorType>(norm.getInput().getType());
+    int64_t kept = type.getRank() - norm.getDims();
+    SmallVector<int64_t> axes, weightShape;
+    for (int64_t a = 0; a < kept; ++a)
+      axes.push_back(a);
+    for (int64_t a = kept; a < type.getRank(); ++a)
+      weightShape.push_back(type.getDimSize(a));
+    Value xhat = b.create<LayerNormOp>(loc, norm.getInput(), Value(), Value(),
+                                       norm.getDimsAttr(), norm.getEpsAttr());
+    Value g = normAffine(norm.getWeight(), xhat, weightShape, axes);
+    set(0, [&] {
+      return b.create<LayerNormGradOp>(loc, g, norm.getInput(), norm.getDimsAttr(),
+                                       norm.getEpsAttr());
+    });
+    return success();
+  }
+
+  /// group_norm, and instance_norm as group_norm with a group per channel.
+  template <typename NormOp> LogicalResult groupNorm(NormOp norm) {
+    auto type = cast<RankedTensorType>(norm.getInput().getType());
+    int64_t groups = type.getDimSize(1);
+    Value xhat;
+    if constexpr (std::is_same_v<NormOp, GroupNormOp>) {
+      groups = norm.getGroups();
+      xhat = b.create<GroupNormOp>(loc, norm.getInput(), Value(), Value(), norm.getGroupsAttr(),
+                                   norm.getEpsAttr());
+    } else {
+      xhat = b.create<InstanceNormOp>(loc, norm.getInput(), Value(), Value(), norm.getEpsAttr());
+    }
+    SmallVector<int64_t> axes{0}, weightShape{type.getDimSize(1)};
+    for (int64_t a = 2; a < type.getRank(); ++a) {
+      axes.push_back(a);
+      weightShape.push_back(1);
+    }
+    Value g = normAffine(norm.getWeight(), xhat, weightShape, axes);
+    set(0, [&] {
+      return b.create<GroupNormGradOp>(loc, g, norm.getInput(), b.getI64IntegerAttr(groups),
+                                       norm.getEpsAttr());
+    });
     return success();
   }
 
@@ -187,23 +300,9 @@ private:
   }
 
   LogicalResult mean(MeanOp mean) {
-    auto inType = cast<RankedTensorType>(mean.getInput().getType());
-    SmallVector<int64_t> keptShape(inType.getShape());
-    int64_t count = 1;
-    for (int64_t axis : mean.getAxes()) {
-      if (inType.isDynamicDim(axis))
-        return mean.emitError("cnn-derive-gradients: the derivative of a mean over the "
-                              "batch axis is not defined for a run-time batch");
-      count *= inType.getDimSize(axis);
-      keptShape[axis] = 1;
-    }
     set(0, [&] {
-      SmallVector<int64_t> target;
-      for (int64_t d : keptShape)
-        target.push_back(ShapedType::isDynamic(d) ? -1 : d);
-      Value kept = b.create<ReshapeOp>(loc, grad, b.getDenseI64ArrayAttr(target));
-      Value scale = constant(1.0 / double(count));
-      return b.create<ExpandOp>(loc, b.create<MulOp>(loc, kept, scale), mean.getInput());
+      return b.create<MeanGradOp>(loc, grad, mean.getInput(), mean.getAxesAttr(),
+                                  mean.getKeepdimAttr());
     });
     return success();
   }

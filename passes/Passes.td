@@ -138,8 +138,18 @@ def CnnDeriveGradientsPass : Pass<"cnn-derive-gradients", "::mlir::ModuleOp"> {
     and buffers as the model has them, then the optimizer's state
     (`<param>.momentum_buffer`, `<param>.exp_avg`, `<param>.exp_avg_sq`).
     Its results: `loss`, then the new value of each parameter, buffer and
-    state tensor the step changes, named as the argument it replaces.
+    state tensor the step changes, named as the argument it replaces. With
+    `input-gradients`, then the derivative of the loss with respect to each
+    f32 input and each trainable parameter (before the update), named
+    `<name>.grad`.
+
+    dropout, dropblock and stochastic_depth in training multiply by a
+    `cnn.random_mask` drawn from `seed`, `step` and the op's position.
   }];
+  let options = [
+    Option<"inputGradients", "input-gradients", "bool", /*default=*/"false",
+           "Also return <name>.grad for the inputs and parameters">
+  ];
   let dependentDialects = ["::mlir::cnn::CnnDialect", "::mlir::func::FuncDialect"];
 }
 

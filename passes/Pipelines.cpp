@@ -21,8 +21,11 @@ namespace cnnopt {
 bool isOptimizationLevel(unsigned level) { return level == 0 || level == 2; }
 
 void buildOptimizationPipeline(mlir::OpPassManager &pm, const OptimizationOptions &options) {
-  if (options.train)
-    pm.addPass(mlir::cnn::createCnnDeriveGradientsPass());
+  if (options.train) {
+    mlir::cnn::CnnDeriveGradientsPassOptions derive;
+    derive.inputGradients = options.gradients;
+    pm.addPass(mlir::cnn::createCnnDeriveGradientsPass(derive));
+  }
   if (options.level == 0)
     return;
   mlir::OpPassManager &perFunction = pm.nest<mlir::func::FuncOp>();

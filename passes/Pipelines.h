@@ -27,6 +27,9 @@ struct OptimizationOptions {
   /// Build each train declaration's `<model>_train_step` first
   /// (cnn-derive-gradients), at every level.
   bool train = false;
+  /// With `train`: the steps also return `<name>.grad` of every input and
+  /// parameter (cnnopt-run --output x.grad=...).
+  bool gradients = false;
 };
 
 /// Whether `level` names an optimisation level (-O0 or -O2).

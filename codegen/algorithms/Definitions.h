@@ -174,6 +174,7 @@ KernelFuncs linear(Call &c);
 // Derivatives.cpp: conv2d's and linear's derivatives
 KernelFuncs conv2dGradInput(Call &c);
 KernelFuncs conv2dGradWeight(Call &c);
+KernelFuncs conv2dTransposeWeight(Call &c);
 KernelFuncs matmul(Call &c);
 // Winograd.cpp
 KernelFuncs winogradConv2d(Call &c, int outputTile);
@@ -183,10 +184,15 @@ KernelFuncs batchNormScale(Call &c);
 KernelFuncs batchNormShift(Call &c);
 KernelFuncs layerNorm(Call &c);
 KernelFuncs groupedNorm(Call &c, int groups);
+KernelFuncs layerNormGrad(Call &c);
+KernelFuncs groupNormGrad(Call &c);
+// Random.cpp
+KernelFuncs randomMask(Call &c);
 // Reduce.cpp
 KernelFuncs softmax(Call &c, bool log);
 KernelFuncs mean(Call &c);
 KernelFuncs reduceSum(Call &c);
+KernelFuncs meanGrad(Call &c);
 KernelFuncs softmaxGrad(Call &c);
 // Pool.cpp
 KernelFuncs maxPool2d(Call &c);
@@ -196,10 +202,10 @@ KernelFuncs upsample2d(Call &c);
 KernelFuncs maxPool2dGrad(Call &c);
 KernelFuncs avgPool2dGrad(Call &c);
 KernelFuncs adaptivePool2dGrad(Call &c);
+KernelFuncs upsample2dGrad(Call &c);
 // Shape.cpp
 KernelFuncs reshape(Call &c);
 KernelFuncs concat(Call &c);
-KernelFuncs expand(Call &c);
 KernelFuncs slice(Call &c);
 // Training.cpp: batch_norm on batch statistics, losses, optimizers
 KernelFuncs batchNormStats(Call &c);

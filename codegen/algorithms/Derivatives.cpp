@@ -45,8 +45,23 @@ KernelFuncs conv2dGradInput(Call &c) {
   return c.done(f);
 }
 
+/// t[g*Ig + i, o, ky, kx] = w[g*Og + o, i, kh-1-ky, kw-1-kx].
+KernelFuncs conv2dTransposeWeight(Call &c) {
+  const Tensor &w = c.op(0);
+  int groups = int(c.kernel.i("groups"));
+  int outPerGroup = int(w.shape[0]) / groups, inPerGroup = int(w.shape[1]);
+  int kh = int(w.shape[2]), kw = int(w.shape[3]);
+  Var kx("kx"), ky("ky"), o("o"), row("row");
+  Func f = c.resultFunc();
+  f(kx, ky, o, row) =
+      w.at({(row / inPerGroup) * outPerGroup + o, row % inPerGroup, kh - 1 - ky, kw - 1 - kx});
+  return c.done(f);
+}
+
 /// dw[o, i, ky, kx] = sum over the batch and the output pixels of
 /// dy[n, o, oy, ox] * x[n, group(o) * Ig + i, oy * stride - pad + ky * dilation, ...].
+/// The sums run in the stage "acc", over (i, kx, ky, o): the input
+/// channels innermost, a vector of them one load of a channels-last input.
 KernelFuncs conv2dGradWeight(Call &c) {
   const Tensor &grad = c.op(0), &x = c.op(1), &w = c.op(2);
   ConvGeometry g(c.kernel);
@@ -56,9 +71,11 @@ KernelFuncs conv2dGradWeight(Call &c) {
   Expr iy = r.y * int(g.stride[0]) - int(g.padding[0]) + ky * int(g.dilation[0]);
   Expr ix = r.x * int(g.stride[1]) - int(g.padding[1]) + kx * int(g.dilation[1]);
   Expr channel = (o / outPerGroup) * inPerGroup + i;
+  Func acc = c.stage("acc");
+  acc(i, kx, ky, o) = f32(0);
+  acc(i, kx, ky, o) += grad.at({r.z, o, r.y, r.x}) * paddedAt(x, r.z, channel, iy, ix, f32(0));
   Func f = c.resultFunc();
-  f(kx, ky, i, o) = f32(0);
-  f(kx, ky, i, o) += grad.at({r.z, o, r.y, r.x}) * paddedAt(x, r.z, channel, iy, ix, f32(0));
+  f(kx, ky, i, o) = acc(i, kx, ky, o);
   return c.done(f);
 }
 

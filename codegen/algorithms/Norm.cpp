@@ -134,4 +134,75 @@ KernelFuncs groupedNorm(Call &c, int groups) {
   return c.done(f);
 }
 
+namespace {
+
+/// The derivative at x of a normalisation over groups: with g the grad at
+/// the normalised value and M the group's size,
+///   dx = rstd * (g - sum(g) / M - xhat * sum(g * xhat) / M).
+/// `args` index the groups, `at(rd)` places the RDom `r` in the tensor,
+/// `group` is the result position's group.
+KernelFuncs normGrad(Call &c, const std::vector<Var> &args, RDom r,
+                     const std::function<std::vector<Expr>(RDom)> &at, int count,
+                     const std::vector<Expr> &group) {
+  const Tensor &grad = c.op(0), &x = c.op(1);
+  auto [mean, var] = meanVar(c, args, r, [&](RDom rd) { return x.at(at(rd)); }, count);
+  float eps = float(c.kernel.f("eps"));
+  Func sums = c.stage("grad_sums");
+  Expr xhatR = (x.at(at(r)) - mean(args)) / sqrt(var(args) + eps);
+  sums(args) = Tuple(f32(0), f32(0));
+  sums(args) = Tuple(sums(args)[0] + grad.at(at(r)), sums(args)[1] + grad.at(at(r)) * xhatR);
+  auto v = axisVars(x.rank());
+  Expr rstd = 1.0f / sqrt(var(group) + eps);
+  Expr xhat = (x.at(asExprs(v)) - mean(group)) * rstd;
+  Func f = c.resultFunc();
+  f(halideArgs(v)) = rstd * (grad.at(asExprs(v)) - sums(group)[0] / f32(count) -
+                             xhat * sums(group)[1] / f32(count));
+  return c.done(f);
+}
+
+} // namespace
+
+KernelFuncs layerNormGrad(Call &c) {
+  const Tensor &x = c.op(1);
+  int rank = x.rank(), dims = int(c.kernel.i("dims")), kept = rank - dims;
+  Region region;
+  int count = 1;
+  for (int a = kept; a < rank; ++a) {
+    region.push_back(Range(0, int(x.shape[a])));
+    count *= int(x.shape[a]);
+  }
+  auto keptVars = axisVars(kept);
+  auto at = [&](RDom rd) {
+    std::vector<Expr> idx(keptVars.begin(), keptVars.end());
+    for (int a = 0; a < dims; ++a)
+      idx.push_back(rd[a]);
+    return idx;
+  };
+  auto v = axisVars(rank);
+  std::vector<Expr> group(v.begin(), v.begin() + kept);
+  return normGrad(c, halideArgs(keptVars), RDom(region, "r"), at, count,
+                  std::vector<Expr>(group.rbegin(), group.rend()));
+}
+
+KernelFuncs groupNormGrad(Call &c) {
+  const Tensor &x = c.op(1);
+  int rank = x.rank(), groups = int(c.kernel.i("groups"));
+  int perGroup = int(x.shape[1]) / groups;
+  Region region{Range(0, perGroup)};
+  int count = perGroup;
+  for (int a = 2; a < rank; ++a) {
+    region.push_back(Range(0, int(x.shape[a])));
+    count *= int(x.shape[a]);
+  }
+  Var g("g"), n("n");
+  auto at = [&](RDom rd) {
+    std::vector<Expr> idx{n, g * perGroup + rd[0]};
+    for (int a = 2; a < rank; ++a)
+      idx.push_back(rd[a - 1]);
+    return idx;
+  };
+  auto v = axisVars(rank);
+  return normGrad(c, {g, n}, RDom(region, "r"), at, count, {v[1] / perGroup, v[0]});
+}
+
 } // namespace cnnopt::codegen::algorithms

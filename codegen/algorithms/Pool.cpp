@@ -201,4 +201,33 @@ KernelFuncs upsample2d(Call &c) {
   return c.done(f);
 }
 
+/// upsample2d_grad: nearest sums each pixel's scale x scale block of
+/// grads; bilinear sums the grads of the outputs within a pixel's reach
+/// (rows and columns [(i - 1) s, (i + 2) s)) times the weight each gave it.
+KernelFuncs upsample2dGrad(Call &c) {
+  const Tensor &grad = c.op(0), &x = c.op(1);
+  int scale = int(c.kernel.i("scale"));
+  int h = int(x.shape[2]), w = int(x.shape[3]);
+  Var ix("ix"), iy("iy"), ch("ch"), n("n");
+  Func f = c.resultFunc();
+  if (c.kernel.s("mode") == "nearest") {
+    RDom r(0, scale, 0, scale, "r");
+    f(ix, iy, ch, n) = sum(grad.at({n, ch, iy * scale + r.y, ix * scale + r.x}));
+    return c.done(f);
+  }
+  // The weight output o gives input i along an axis of `in` pixels.
+  auto weight = [&](Expr o, Expr i, int in) {
+    Expr src = max((cast<float>(o) + 0.5f) / f32(scale) - 0.5f, 0.0f);
+    Expr i0 = cast<int>(src), i1 = min(i0 + 1, in - 1);
+    Expr l = src - cast<float>(i0);
+    return select(i0 == i, 1.0f - l, 0.0f) + select(i1 == i, l, 0.0f);
+  };
+  RDom r(0, 3 * scale, 0, 3 * scale, "r");
+  Expr oy = (iy - 1) * scale + r.y, ox = (ix - 1) * scale + r.x;
+  Expr inside = oy >= 0 && oy < h * scale && ox >= 0 && ox < w * scale;
+  Expr g = grad.at({n, ch, clamp(oy, 0, h * scale - 1), clamp(ox, 0, w * scale - 1)});
+  f(ix, iy, ch, n) = sum(select(inside, g * weight(oy, iy, h) * weight(ox, ix, w), 0.0f));
+  return c.done(f);
+}
+
 } // namespace cnnopt::codegen::algorithms

@@ -96,6 +96,29 @@ KernelFuncs mean(Call &c) {
   return c.done(f);
 }
 
+/// mean_grad: the result's grad over the count of each mean, at every
+/// element the mean read.
+KernelFuncs meanGrad(Call &c) {
+  const Tensor &grad = c.op(0), &x = c.op(1);
+  const auto &axes = c.kernel.ints("axes");
+  bool keepdim = c.kernel.b("keepdim");
+  auto v = axisVars(x.rank());
+  std::vector<Expr> at;
+  Expr count = 1;
+  for (int a = 0; a < x.rank(); ++a) {
+    bool reduced = std::find(axes.begin(), axes.end(), a) != axes.end();
+    if (reduced)
+      count = count * x.extent(a);
+    if (!reduced)
+      at.push_back(v[a]);
+    else if (keepdim)
+      at.push_back(0);
+  }
+  Func f = c.resultFunc();
+  f(halideArgs(v)) = grad.at(at) / cast<float>(count);
+  return c.done(f);
+}
+
 KernelFuncs reduceSum(Call &c) {
   auto v = axisVars(int(c.shape.size()));
   Func f = c.resultFunc();

@@ -1,4 +1,4 @@
-//===- Shape.cpp - reshape, concat, expand, slice --------------------------===//
+//===- Shape.cpp - reshape, concat, slice -----------------------------------===//
 //
 // Ops that move elements without arithmetic.
 //===----------------------------------------------------------------------===//
@@ -60,19 +60,6 @@ KernelFuncs concat(Call &c) {
   }
   Func f = c.resultFunc();
   f(halideArgs(v)) = value;
-  return c.done(f);
-}
-
-/// Operand 0 broadcast (NumPy's rules) to the shape of operand 1.
-KernelFuncs expand(Call &c) {
-  const Tensor &x = c.op(0);
-  auto v = axisVars(int(c.shape.size()));
-  size_t lead = c.shape.size() - x.shape.size();
-  std::vector<Expr> idx;
-  for (size_t a = 0; a < x.shape.size(); ++a)
-    idx.push_back(x.shape[a] == 1 && c.shape[lead + a] != 1 ? Expr(0) : Expr(v[lead + a]));
-  Func f = c.resultFunc();
-  f(halideArgs(v)) = x.at(idx);
   return c.done(f);
 }
 

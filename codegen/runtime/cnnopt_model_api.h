@@ -747,4 +747,170 @@ done:
   return status;
 }
 
+/*===- A training step (cnnopt --train) ------------------------------------===*
+ *
+ * A model's training step compiles like its forward pass: stages and pack
+ * functions run by a plan. Its inputs are the caller's data (the model's
+ * inputs and the train declaration's: labels, targets), the learning
+ * rate, the step count, the seed and the optimizer state; its outputs the
+ * loss and the new value of every parameter, buffer and state tensor it
+ * changes. Those land in scratch memory first and are copied over the
+ * caller's arrays once the whole step has run: every stage reads the old
+ * values.
+ *===----------------------------------------------------------------------===*/
+
+/* Where each input of a training step comes from. */
+enum { CNNOPT_TRAIN_DATA = 0, CNNOPT_TRAIN_LR = 1, CNNOPT_TRAIN_STEP = 2, CNNOPT_TRAIN_SEED = 3,
+       CNNOPT_TRAIN_STATE = 4 };
+typedef struct cnnopt_train_input {
+  int source;     /* CNNOPT_TRAIN_* */
+  int64_t offset; /* CNNOPT_TRAIN_STATE: first float in the optimizer state */
+  int classes;    /* > 0: class labels, each in [0, classes) */
+} cnnopt_train_input;
+
+/* Where each output after the loss goes: the parameters or the optimizer
+ * state, at `offset`. */
+typedef struct cnnopt_train_output {
+  int to_state;
+  int64_t offset;
+} cnnopt_train_output;
+
+typedef struct cnnopt_train_info {
+  const cnnopt_plan *plan;
+  int n_inputs;
+  const cnnopt_tensor_info *inputs;
+  const cnnopt_train_input *sources;
+  int n_outputs; /* the loss first */
+  const cnnopt_tensor_info *outputs;
+  const cnnopt_train_output *destinations; /* n_outputs entries; [0] unused */
+  int64_t param_floats, packed_floats, state_floats;
+} cnnopt_train_info;
+
+/* Checks a training step's arguments before it runs: `data` (the
+ * CNNOPT_TRAIN_DATA inputs in order), the batch, the arrays, the step
+ * count, and every class label. */
+static inline int cnnopt_api_train_check(const cnnopt_train_info *info, const void *const *data,
+                                         int batch, const float *params,
+                                         const float *opt_state, int step, const float *loss,
+                                         char *message, size_t size) {
+  int k, d = 0, i;
+  halide_buffer_t probe;
+  halide_dimension_t dims[CNNOPT_MAX_RANK];
+  if (batch < 1) {
+    snprintf(message, size, "batch must be at least 1, got %d", batch);
+    return CNNOPT_ERROR_SHAPE;
+  }
+  if (step < 1) {
+    snprintf(message, size, "step counts from 1 (the first step), got %d", step);
+    return CNNOPT_ERROR_SHAPE;
+  }
+  if (!params || !loss || (info->state_floats > 0 && !opt_state)) {
+    snprintf(message, size, "'%s' is a null pointer",
+             !params ? "params" : !loss ? "loss" : "opt_state");
+    return CNNOPT_ERROR_SHAPE;
+  }
+  for (k = 0; k < info->n_inputs; ++k) {
+    const cnnopt_tensor_info *in = &info->inputs[k];
+    const void *p;
+    int code;
+    if (info->sources[k].source != CNNOPT_TRAIN_DATA)
+      continue;
+    p = data[d++];
+    if (!p) {
+      snprintf(message, size, "'%s' is a null pointer", in->name);
+      return CNNOPT_ERROR_SHAPE;
+    }
+    if ((code = cnnopt_api_wrap(&probe, dims, in, batch, p, message, size)) != CNNOPT_OK)
+      return code;
+    if (info->sources[k].classes > 0) {
+      const int32_t *labels = (const int32_t *)p;
+      int64_t n = cnnopt_api_elements(&probe);
+      for (i = 0; i < n; ++i)
+        if (labels[i] < 0 || labels[i] >= info->sources[k].classes) {
+          snprintf(message, size, "'%s': label %d at index %d is outside [0, %d)", in->name,
+                   (int)labels[i], i, info->sources[k].classes);
+          return CNNOPT_ERROR_SHAPE;
+        }
+    }
+  }
+  return CNNOPT_OK;
+}
+
+/* Runs one checked training step: packs the parameters, runs the plan,
+ * then copies the new values over `params` and `opt_state`. Returns 0 or
+ * a Halide error code (CNNOPT_HALIDE_OUT_OF_MEMORY when scratch memory
+ * cannot be had), with `message`. */
+static inline int cnnopt_api_train_step(const cnnopt_train_info *info, void *user_context,
+                                        const void *const *data, int batch, float *params,
+                                        float *opt_state, float lr, int step, int32_t seed,
+                                        float *loss, char *message, size_t size) {
+  int n_in = info->n_inputs, n_out = info->n_outputs, k, d = 0, status = 0;
+  int32_t step_value = step, seed_value = seed;
+  int64_t updates = 0, at;
+  halide_buffer_t *in = (halide_buffer_t *)calloc((size_t)n_in + 1, sizeof(halide_buffer_t));
+  halide_buffer_t *out = (halide_buffer_t *)calloc((size_t)n_out + 1, sizeof(halide_buffer_t));
+  halide_buffer_t **in_ptrs = (halide_buffer_t **)calloc((size_t)n_in + 1, sizeof(void *));
+  halide_buffer_t **out_ptrs = (halide_buffer_t **)calloc((size_t)n_out + 1, sizeof(void *));
+  halide_dimension_t *dims = (halide_dimension_t *)calloc(
+      (size_t)(n_in + n_out + 2) * CNNOPT_MAX_RANK, sizeof(halide_dimension_t));
+  halide_buffer_t params_buffer, packed_buffer;
+  halide_dimension_t params_dim, packed_dim;
+  float *packed = NULL, *scratch = NULL;
+  for (k = 1; k < n_out; ++k) {
+    cnnopt_api_wrap(&out[k], &dims[(size_t)(n_in + k) * CNNOPT_MAX_RANK], &info->outputs[k], batch,
+                    NULL, message, size);
+    updates += cnnopt_api_elements(&out[k]);
+  }
+  packed = (float *)malloc((size_t)(info->packed_floats > 0 ? info->packed_floats : 1) *
+                           sizeof(float));
+  scratch = (float *)malloc((size_t)(updates > 0 ? updates : 1) * sizeof(float));
+  if (!in || !out || !in_ptrs || !out_ptrs || !dims || !packed || !scratch) {
+    snprintf(message, size, "out of memory for a training step's scratch (%lld floats)",
+             (long long)(updates + info->packed_floats));
+    status = CNNOPT_HALIDE_OUT_OF_MEMORY;
+    goto done;
+  }
+  for (k = 0; k < n_in; ++k) {
+    const cnnopt_train_input *src = &info->sources[k];
+    const void *p = src->source == CNNOPT_TRAIN_DATA    ? data[d++]
+                    : src->source == CNNOPT_TRAIN_LR    ? (const void *)&lr
+                    : src->source == CNNOPT_TRAIN_STEP  ? (const void *)&step_value
+                    : src->source == CNNOPT_TRAIN_SEED  ? (const void *)&seed_value
+                                                        : (const void *)(opt_state + src->offset);
+    cnnopt_api_wrap(&in[k], &dims[(size_t)k * CNNOPT_MAX_RANK], &info->inputs[k], batch, p,
+                    message, size);
+    in_ptrs[k] = &in[k];
+  }
+  cnnopt_api_wrap(&out[0], &dims[(size_t)n_in * CNNOPT_MAX_RANK], &info->outputs[0], batch, loss,
+                  message, size);
+  out_ptrs[0] = &out[0];
+  for (k = 1, at = 0; k < n_out; ++k) {
+    out[k].host = (uint8_t *)(scratch + at);
+    at += cnnopt_api_elements(&out[k]);
+    out_ptrs[k] = &out[k];
+  }
+  cnnopt_api_wrap_params(&params_buffer, &params_dim, params, info->param_floats);
+  cnnopt_api_wrap_params(&packed_buffer, &packed_dim, packed,
+                         info->packed_floats > 0 ? info->packed_floats : 1);
+  status = cnnopt_api_run_packs(info->plan, user_context, &params_buffer, packed, message, size);
+  if (!status)
+    status = cnnopt_api_run_plan(info->plan, user_context, batch, in_ptrs, &params_buffer,
+                                 &packed_buffer, out_ptrs, NULL, message, size);
+  for (k = 1, at = 0; k < n_out && !status; ++k) {
+    int64_t n = cnnopt_api_elements(&out[k]);
+    float *to = (info->destinations[k].to_state ? opt_state : params) + info->destinations[k].offset;
+    memcpy(to, scratch + at, (size_t)n * sizeof(float));
+    at += n;
+  }
+done:
+  free(in);
+  free(out);
+  free(in_ptrs);
+  free(out_ptrs);
+  free(dims);
+  free(packed);
+  free(scratch);
+  return status;
+}
+
 #endif /* CNNOPT_MODEL_API_H */

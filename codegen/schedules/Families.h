@@ -56,6 +56,10 @@ void scheduleWinogradChannels(KernelFuncs &funcs, Halide::Func stored,
 // Linear.cpp
 void scheduleLinear(KernelFuncs &funcs, const Halide::Target &target, bool inlined);
 
+// Training.cpp
+/// conv2d_grad_weight: `stored` is its channels-last output or undefined.
+void scheduleConvGradWeight(KernelFuncs &funcs, Halide::Func stored, const Halide::Target &target);
+
 } // namespace cnnopt::codegen::schedules
 
 #endif // CNNOPT_CODEGEN_SCHEDULES_FAMILIES_H

@@ -262,3 +262,95 @@ func.func @bn_shift_rank(%m: tensor<2x4xf32>, %s: tensor<2x4xf32>) {
   %0 = cnn.batch_norm_shift %m, %s : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
   return
 }
+
+// -----
+
+// Training-step ops (CnnGradOps.td).
+func.func @conv_grad_input_shape(%dy: tensor<?x4x5x5xf32>, %w: tensor<4x2x3x3xf32>, %x: tensor<?x2x6x6xf32>) {
+  // expected-error @+1 {{'cnn.conv2d_grad_input' op grad has shape [N,4,5,5], the forward op's output [N,4,6,6]}}
+  %0 = cnn.conv2d_grad_input %dy, %w, %x {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<?x4x5x5xf32>, tensor<4x2x3x3xf32>, tensor<?x2x6x6xf32>) -> tensor<?x2x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grad_weight_groups(%dy: tensor<?x4x6x6xf32>, %x: tensor<?x2x6x6xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{'cnn.conv2d_grad_weight' op forward op: }}
+  %0 = cnn.conv2d_grad_weight %dy, %x, %w {dilation = array<i64: 1, 1>, groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<?x4x6x6xf32>, tensor<?x2x6x6xf32>, tensor<4x2x3x3xf32>) -> tensor<4x2x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @activation_grad_none(%dy: tensor<?x4xf32>, %x: tensor<?x4xf32>) {
+  // expected-error @+1 {{'cnn.activation_grad' op needs an activation, not none}}
+  %0 = cnn.activation_grad %dy, %x {activation = #cnn<activation none>} : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @activation_grad_slope(%dy: tensor<?x4xf32>, %x: tensor<?x4xf32>) {
+  // expected-error @+1 {{'cnn.activation_grad' op leaky_relu needs negative_slope}}
+  %0 = cnn.activation_grad %dy, %x {activation = #cnn<activation leaky_relu>} : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_inner(%a: tensor<?x3xf32>, %b: tensor<4x5xf32>) {
+  // expected-error @+2 {{'cnn.matmul' op failed to infer returned types}}
+  // expected-error @+1 {{'cnn.matmul' op inner sizes differ: [N,3] times [4,5]}}
+  %0 = cnn.matmul %a, %b {transpose_lhs = false} : (tensor<?x3xf32>, tensor<4x5xf32>) -> tensor<?x5xf32>
+  return
+}
+
+// -----
+
+func.func @slice_outside(%x: tensor<?x8xf32>) {
+  // expected-error @+2 {{'cnn.slice' op failed to infer returned types}}
+  // expected-error @+1 {{'cnn.slice' op [6, 10) is outside axis 1 of [N,8]}}
+  %0 = cnn.slice %x {axis = 1 : i64, start = 6 : i64, size = 4 : i64} : (tensor<?x8xf32>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @take_row_outside(%s: tensor<2x8xf32>) {
+  // expected-error @+2 {{'cnn.take_row' op failed to infer returned types}}
+  // expected-error @+1 {{'cnn.take_row' op row 2 is not a row of [2,8]}}
+  %0 = cnn.take_row %s {index = 2 : i64} : (tensor<2x8xf32>) -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @running_average_row(%r: tensor<8xf32>, %s: tensor<3x8xf32>) {
+  // expected-error @+1 {{'cnn.running_average' op row 3 is not a row of batch_norm_stats (0..2)}}
+  %0 = cnn.running_average %r, %s {momentum = 1.000000e-01 : f64, row = 3 : i64} : (tensor<8xf32>, tensor<3x8xf32>) -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @batch_norm_train_stats(%x: tensor<?x8x4x4xf32>, %s: tensor<2x8xf32>) {
+  // expected-error @+1 {{'cnn.batch_norm_train' op stats has shape [2,8], expected [3,8]}}
+  %0 = cnn.batch_norm_train %x, %s {eps = 1.000000e-05 : f64} : (tensor<?x8x4x4xf32>, tensor<2x8xf32>) -> tensor<?x8x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @max_pool_grad_shape(%dy: tensor<?x4x3x3xf32>, %x: tensor<?x4x8x8xf32>) {
+  // expected-error @+1 {{'cnn.max_pool2d_grad' op grad has shape [N,4,3,3], the forward op's output [N,4,4,4]}}
+  %0 = cnn.max_pool2d_grad %dy, %x {ceil_mode = false, dilation = array<i64: 1, 1>, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : (tensor<?x4x3x3xf32>, tensor<?x4x8x8xf32>) -> tensor<?x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @adam_order(%m: tensor<8xf32>, %g: tensor<8xf32>, %p: tensor<8xf32>) {
+  // expected-error @+1 {{'cnn.adam_moment' op order 3 must be 1 or 2}}
+  %0 = cnn.adam_moment %m, %g, %p {beta = 9.000000e-01 : f64, order = 3 : i64, weight_decay = 0.000000e+00 : f64} : (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return
+}

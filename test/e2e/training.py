@@ -156,13 +156,14 @@ def main():
         workdir = args.keep or tmp
         os.makedirs(workdir, exist_ok=True)
         source = open(os.path.join(models.REPO_ROOT, "models", file)).read()
-        _, outputs = models.model_io(cnnopt, os.path.join(models.REPO_ROOT, "models", file), [])
+        inputs, outputs = models.model_io(cnnopt, os.path.join(models.REPO_ROOT, "models", file),
+                                          [])
+        overrides = [f"{inputs[0]}={','.join(map(str, shape))}"] if args.input_shape else []
         model_file = os.path.join(workdir, "model.cnn")
         with open(model_file, "w") as f:
             f.write(with_train_declaration(source, outputs[0], declaration,
                                            args.label_smoothing,
                                            None if classify else out_shape))
-        inputs, _ = models.model_io(cnnopt, model_file, [])
         weights = os.path.join(workdir, "initial.safetensors")
         e2e_lib.write_safetensors(weights, initial)
         np.save(os.path.join(workdir, "x.npy"), x)
@@ -172,8 +173,8 @@ def main():
                "--input", f"{'labels' if classify else 'target'}={workdir}/labels.npy",
                "--output", f"loss={workdir}/loss.npy",
                "--save-weights", f"{workdir}/trained.safetensors"] + e2e_lib.EXTRA_ARGS
-        if args.input_shape:
-            cmd += ["--input-shape", f"{inputs[0]}={','.join(map(str, shape))}"]
+        for spec in overrides:
+            cmd += ["--input-shape", spec]
         import subprocess
         t0 = time.time()
         proc = subprocess.run(cmd, capture_output=True, text=True)

@@ -62,18 +62,13 @@ HostTensor intScalar(int32_t value) {
 
 } // namespace
 
-bool isDataInput(const KernelProgram &step, const codegen::KernelIO &input) {
-  if (isScalarInput(input.name))
-    return false;
-  // Optimizer state is named after its parameter: "<param>.<state>".
-  return std::none_of(step.params.begin(), step.params.end(), [&](const codegen::KernelParam &p) {
-    return input.name.rfind(p.name + ".", 0) == 0;
-  });
+bool isDataInput(const KernelProgram &, const codegen::KernelIO &input) {
+  return !isScalarInput(input.name) && input.optStateOf.empty();
 }
 
 bool runTrainingSteps(codegen::JitModel &jit, const KernelProgram &step, const TrainingRun &run,
                       std::vector<float> &params, std::vector<float> &losses,
-                      std::string &error) {
+                      std::vector<HostTensor> &outputs, std::string &error) {
   if (!checkLabels(step, run.data, error))
     return false;
   std::map<std::string, const codegen::KernelParam *> paramByName;
@@ -89,7 +84,7 @@ bool runTrainingSteps(codegen::JitModel &jit, const KernelProgram &step, const T
       t.floats.assign(size_t(elementCount(t.shape)), 0.0f);
     }
   losses.clear();
-  std::vector<HostTensor> inputs, outputs;
+  std::vector<HostTensor> inputs;
   for (unsigned s = 1; s <= run.steps; ++s) {
     if (!jit.setParams(params, error))
       return false;
@@ -115,7 +110,7 @@ bool runTrainingSteps(codegen::JitModel &jit, const KernelProgram &step, const T
       auto param = paramByName.find(name);
       if (param != paramByName.end())
         std::copy(value.begin(), value.end(), params.begin() + param->second->offset);
-      else
+      else if (state.count(name))
         state[name].floats = value;
     }
   }

@@ -30,11 +30,14 @@ struct TrainingRun {
 };
 
 /// Runs `run.steps` steps of the compiled `step` from `params` (updated in
-/// place, buffers included); `losses` gets each step's loss. False with
-/// `error` on a label out of range or a failed run.
+/// place, buffers included); `losses` gets each step's loss and `last` the
+/// last step's outputs (in step.outputs' order: `<name>.grad` among them
+/// when the step returns derivatives). False with `error` on a label out
+/// of range or a failed run.
 bool runTrainingSteps(codegen::JitModel &jit, const codegen::KernelProgram &step,
                       const TrainingRun &run, std::vector<float> &params,
-                      std::vector<float> &losses, std::string &error);
+                      std::vector<float> &losses, std::vector<codegen::HostTensor> &last,
+                      std::string &error);
 
 } // namespace cnnopt::tools
 

@@ -241,7 +241,8 @@ int runTraining(cnnopt::tools::ModelLoader &loader, const cnnopt::ModelGraph &mo
     return cnnopt::tools::fail(kTool, "--train-steps runs on one batch: give one file per input");
   if (benchRuns > 0)
     return cnnopt::tools::fail(kTool, "--bench times inference; it does not combine with "
-                                      "--train-steps");
+                                      "--train-steps (--profile alone times the last step's "
+                                      "stages)");
   auto func = loader.module().lookupSymbol<mlir::func::FuncOp>(model.name + "_train_step");
   if (!func)
     return cnnopt::tools::fail(kTool, "model " + model.name + " has no train declaration; "
@@ -250,9 +251,10 @@ int runTraining(cnnopt::tools::ModelLoader &loader, const cnnopt::ModelGraph &mo
   if (!step)
     return 1;
   for (const auto &[name, path] : outputRuns.front())
-    if (name != "loss")
-      return cnnopt::tools::fail(kTool, "--train-steps writes only the output 'loss' (one "
-                                        "value per step), not '" + name + "'");
+    if (name != "loss" && !hasNamed(step->outputs, name))
+      return cnnopt::tools::fail(kTool, "--train-steps writes the output 'loss' (one value per "
+                                        "step) and '<input or parameter>.grad' (the last "
+                                        "step's derivatives), not '" + name + "'");
   std::vector<float> params;
   std::string message;
   if (!cnnopt::codegen::loadParams(*step, weightsFile, seed, params, message))
@@ -279,9 +281,19 @@ int runTraining(cnnopt::tools::ModelLoader &loader, const cnnopt::ModelGraph &mo
       cnnopt::codegen::JitModel::compile(*step, target, message);
   if (!jit)
     return cnnopt::tools::fail(kTool, "code generation failed: " + message);
+  jit->setProfiling(profile);
   std::vector<float> losses;
-  if (!cnnopt::tools::runTrainingSteps(*jit, *step, run, params, losses, message))
+  std::vector<HostTensor> last;
+  if (!cnnopt::tools::runTrainingSteps(*jit, *step, run, params, losses, last, message))
     return cnnopt::tools::fail(kTool, "training failed: " + message);
+  for (size_t k = 0; k < step->outputs.size(); ++k) {
+    auto grad = outputRuns.front().find(step->outputs[k].name);
+    std::string writeError;
+    if (grad != outputRuns.front().end() && grad->first != "loss" &&
+        !cnnopt::npy::write(grad->second,
+                            cnnopt::npy::fromFloat(last[k].shape, last[k].floats), writeError))
+      return cnnopt::tools::fail(kTool, writeError);
+  }
   auto file = outputRuns.front().find("loss");
   std::string writeError;
   if (file == outputRuns.front().end()) {
@@ -291,6 +303,12 @@ int runTraining(cnnopt::tools::ModelLoader &loader, const cnnopt::ModelGraph &mo
                                  cnnopt::npy::fromFloat({int64_t(losses.size())}, losses),
                                  writeError)) {
     return cnnopt::tools::fail(kTool, writeError);
+  }
+  if (profile) {
+    std::vector<std::vector<double>> times;
+    for (double ms : jit->stageMilliseconds())
+      times.push_back({ms});
+    printProfile(jit->stageNames(), times);
   }
   if (!saveWeights.empty()) {
     std::vector<cnnopt_param_info> table = cnnopt::codegen::paramTable(*step);
@@ -317,8 +335,9 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions({&category, &cnnopt::tools::optimizationCategory()});
   cl::ParseCommandLineOptions(argc, argv, "cnnopt-run: run a model on .npy inputs\n");
 
-  if (profile && benchRuns == 0)
-    return cnnopt::tools::fail(kTool, "--profile times the runs of --bench N: add --bench");
+  if (profile && benchRuns == 0 && trainSteps == 0)
+    return cnnopt::tools::fail(kTool, "--profile times the runs of --bench N (or the last of "
+                                      "--train-steps K): add one");
   cnnopt::FrontendOptions options;
   std::vector<Bindings> inputRuns, outputRuns;
   if (!cnnopt::tools::parseShapeOverrides(kTool, inputShapes, options) ||
@@ -345,6 +364,9 @@ int main(int argc, char **argv) {
                                           "' (e.g. host, x86-64-linux-avx2, arm-64-linux)");
   optimization->vectorWidth = cnnopt::codegen::floatVectorWidth(target);
   optimization->train = trainSteps > 0;
+  // `--output x.grad=...`: the steps also return derivatives.
+  for (const auto &[name, path] : outputRuns.front())
+    optimization->gradients |= llvm::StringRef(name).ends_with(".grad");
   if (!model || !loader.optimize(*optimization))
     return 1;
   if (trainSteps > 0)

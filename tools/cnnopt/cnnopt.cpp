@@ -10,6 +10,8 @@
 //   cnnopt model.cnn -o model.o [--weights w.safetensors] [--target T]
 //                                          model.o + model.h (C API)
 //   cnnopt model.cnn --emit=lib|header|halide-stmt|assembly [-o FILE]
+//   cnnopt model.cnn --train -o model.o   also <model>_train_step (the
+//                                          model's train declaration)
 //
 // The optimisation pipeline (passes/Pipelines.cpp) runs between loading and
 // everything but --print-stats/--print-params, which describe the model as
@@ -92,6 +94,11 @@ cl::opt<int> jobs("jobs",
                   cl::desc("Threads compiling an object or library (default 0: one per core; 1 "
                            "compiles the model as one module, bit-for-bit reproducible)"),
                   cl::init(0), cl::cat(category));
+
+cl::opt<bool> train("train",
+                    cl::desc("Also compile the model's training step (its train declaration): "
+                             "<model>_train_step in the header"),
+                    cl::cat(category));
 
 cl::opt<bool> printStats(
     "print-stats",
@@ -199,12 +206,17 @@ int printModule(mlir::ModuleOp module) {
 /// Every file is written under a scratch name and renamed into place once
 /// all are complete (OutputFiles), so an error or an interrupt never leaves
 /// a partial file or a new object beside an old header.
-int generateCode(mlir::func::FuncOp func) {
+int generateCode(mlir::func::FuncOp func, mlir::func::FuncOp trainStep) {
   std::optional<cnnopt::codegen::KernelProgram> program = cnnopt::codegen::describeModel(func);
   if (!program)
     return 1;
+  std::optional<cnnopt::codegen::KernelProgram> step;
+  if (trainStep && !(step = cnnopt::codegen::describeModel(trainStep)))
+    return 1;
   if (emit == Emit::Kernels) {
     llvm::outs() << cnnopt::codegen::formatProgram(*program);
+    if (step)
+      llvm::outs() << "\n" << cnnopt::codegen::formatProgram(*step);
     return 0;
   }
   std::vector<float> weights;
@@ -227,8 +239,16 @@ int generateCode(mlir::func::FuncOp func) {
   if (!cnnopt::codegen::planModel(*program, target, plan, error))
     return cnnopt::tools::fail("cnnopt", "code generation failed: " + error);
   headerOptions.plan = &plan;
+  cnnopt::codegen::ExecutionPlan trainPlan;
+  if (step) {
+    if (!cnnopt::codegen::planModel(*step, target, trainPlan, error))
+      return cnnopt::tools::fail("cnnopt", "code generation failed: " + error);
+    headerOptions.trainProgram = &*step;
+    headerOptions.trainPlan = &trainPlan;
+  }
   headerOptions.pipelineSymbol =
       cnnopt::codegen::pipelineSymbol(*program, headerOptions, target, embedded);
+  headerOptions.trainSymbol = headerOptions.pipelineSymbol + "_train";
   std::string header = cnnopt::codegen::writeHeader(*program, headerOptions);
   if (emit == Emit::Header)
     return emitText(header);
@@ -259,6 +279,10 @@ int generateCode(mlir::func::FuncOp func) {
   request.path = scratch;
   request.jobs = jobs;
   request.progress = progressReporter();
+  if (step) {
+    request.trainProgram = &*step;
+    request.trainSymbol = headerOptions.trainSymbol;
+  }
   // A text artifact for stdout goes through a uniquely named temporary
   // file, removed on return and on interrupts.
   llvm::SmallString<128> printed;
@@ -356,10 +380,21 @@ int main(int argc, char **argv) {
   }
   if (emit == Emit::None)
     return 0;
+  if (train && !weightsFile.empty())
+    return cnnopt::tools::fail("cnnopt", "--train updates the parameters at run time; it does "
+                                         "not combine with --weights (embedded weights)");
   optimization->vectorWidth = cnnopt::codegen::floatVectorWidth(target);
+  optimization->train = train;
   if (!loader.optimize(*optimization))
     return 1;
   if (emit == Emit::Mlir)
     return printModule(loader.module());
-  return generateCode(loader.function(*model));
+  mlir::func::FuncOp trainStep;
+  if (train) {
+    trainStep = loader.module().lookupSymbol<mlir::func::FuncOp>(model->name + "_train_step");
+    if (!trainStep)
+      return cnnopt::tools::fail("cnnopt", "model " + model->name + " has no train "
+                                           "declaration; --train needs one (DSL.md, 'train')");
+  }
+  return generateCode(loader.function(*model), trainStep);
 }
