@@ -75,6 +75,7 @@ const std::map<std::string, Definition> &definitions() {
       {"batch_norm_grad_input", batchNormGradInput},
       {"take_row", takeRow},
       {"cross_entropy", crossEntropy},
+      {"one_hot", oneHot},
       {"cross_entropy_grad", crossEntropyGrad},
       {"mse_loss", mseLoss},
       {"mse_loss_grad", mseLossGrad},

@@ -55,8 +55,22 @@ bool hasDynamicBatch(const KernelProgram &program) {
 }
 
 /// A C identifier from a model input/output name (they are identifiers
-/// already, except generated `out<k>`).
-std::string ident(const std::string &name) { return name; }
+/// already): C and C++ keywords (a Grad-CAM map's `class`) get a `_`, so
+/// the header compiles in both.
+std::string ident(const std::string &name) {
+  static const char *const keywords[] = {
+      "auto", "bool", "break", "case", "catch", "char", "class", "const", "continue",
+      "default", "delete", "do", "double", "else", "enum", "explicit", "extern", "false",
+      "float", "for", "friend", "goto", "if", "inline", "int", "long", "namespace", "new",
+      "operator", "private", "protected", "public", "register", "restrict", "return", "short",
+      "signed", "sizeof", "static", "struct", "switch", "template", "this", "throw", "true",
+      "try", "typedef", "typename", "union", "unsigned", "using", "virtual", "void",
+      "volatile", "while"};
+  for (const char *keyword : keywords)
+    if (name == keyword)
+      return name + "_";
+  return name;
+}
 
 class Writer {
 public:
@@ -75,6 +89,9 @@ public:
     threads();
     forwardBuffers(Entry::Plain);
     forward(Entry::Plain);
+    if (options.gradCam)
+      os << "/* The Grad-CAM map: " << m << "(x, class, batch, params, heatmap). */\n"
+         << "#define " << m << "(...) " << m << "_forward(__VA_ARGS__)\n\n";
     if (!options.embeddedWeights) {
       context();
       forwardBuffers(Entry::Context);
@@ -294,6 +311,12 @@ private:
        << "static inline void " << m << "_init_opt_state(float *opt_state) {\n"
        << "  if (opt_state && " << m << "_OPT_STATE_FLOATS > 0)\n"
        << "    memset(opt_state, 0, " << m << "_OPT_STATE_FLOATS * sizeof(float));\n}\n\n";
+    os << "/* The memory this thread's training steps keep between calls (the\n"
+       << " * tensors between stages, the packed parameters, the new values). */\n"
+       << "static CNNOPT_THREAD_LOCAL cnnopt_train_cache " << m << "_train_cache;\n\n"
+       << "/* Frees the memory the calling thread's training steps keep. */\n"
+       << "static inline void " << m << "_train_release(void) {\n"
+       << "  cnnopt_train_cache_release(&" << m << "_train_cache);\n}\n\n";
     os << "/* One training step on a batch: the forward pass in training mode, the\n"
        << " * loss (into *loss, before the update), the gradients and the optimizer's\n"
        << " * update of params (buffers included: BatchNorm's running statistics)\n"
@@ -301,7 +324,9 @@ private:
        << " * schedule lives in the caller); step counts from 1 (SGD's first\n"
        << " * momentum step, Adam's bias correction); seed and step draw the masks\n"
        << " * of dropout, dropblock and stochastic_depth (the same pair, the same\n"
-       << " * masks). Labels outside [0, classes) are refused. Returns CNNOPT_OK, or\n"
+       << " * masks). Labels outside [0, classes) are refused. The thread keeps the\n"
+       << " * step's memory for its next step (" << m << "_train_release() frees it).\n"
+       << " * Returns CNNOPT_OK, or\n"
        << " * an error code with " << m << "_last_error() and the arrays unchanged. */\n"
        << "static inline int " << m << "_train_step(" << signature
        << "int batch, float *params,\n    float *opt_state, float lr, int step, int32_t seed, "
@@ -318,8 +343,9 @@ private:
        << "_train_info, cnnopt_data, batch, params, opt_state,\n"
        << "                                              step, loss, " << m << "_error, sizeof("
        << m << "_error))) != CNNOPT_OK)\n    return cnnopt_status;\n"
-       << "  cnnopt_status = cnnopt_api_train_step(&" << m
-       << "_train_info, cnnopt_api_begin_call(&cnnopt_context),\n"
+       << "  cnnopt_status = cnnopt_api_train_step(&" << m << "_train_info, &" << m
+       << "_train_cache,\n"
+       << "                                        cnnopt_api_begin_call(&cnnopt_context),\n"
        << "                                        cnnopt_data, batch, params, opt_state, lr, "
           "step, seed, loss,\n"
        << "                                        cnnopt_context.message, "

@@ -29,6 +29,9 @@ struct HeaderOptions {
   /// With `cnnopt --train`: the training step, its plan and its functions'
   /// prefix (the header gains <model>_init_opt_state and <model>_train_step).
   const KernelProgram *trainProgram = nullptr;
+  /// The program is a Grad-CAM map (cnnopt --grad-cam): <model>_grad_cam(...)
+  /// calls its <model>_grad_cam_forward(...).
+  bool gradCam = false;
   const ExecutionPlan *trainPlan = nullptr;
   std::string trainSymbol;
 };

@@ -299,6 +299,17 @@ LogicalResult TakeRowOp::inferReturnTypes(MLIRContext *context, std::optional<Lo
   return inferred(context, loc, "take_row", ShapeOr{shape, ""}, types);
 }
 
+LogicalResult OneHotOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  cnnopt::Shape labels = toShape(adaptor.getLabels());
+  int64_t classes = int64_t(adaptor.getClasses());
+  if (labels.size() != 1 || classes < 1)
+    return inferenceError(loc, "one_hot", "needs labels [N] and classes >= 1, got " +
+                                              cnnopt::shapes::format(labels) + " and " +
+                                              Twine(classes));
+  return inferred(context, loc, "one_hot", ShapeOr{{labels[0], classes}, ""}, types);
+}
+
 //===----------------------------------------------------------------------===//
 // Optimizers
 //===----------------------------------------------------------------------===//

@@ -342,6 +342,18 @@ def Cnn_MseLossGradOp : Cnn_LikeOp<"mse_loss_grad", "lhs",
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
+def Cnn_OneHotOp : Cnn_Op<"one_hot", [Pure, InferTypeOpAdaptor]> {
+  let summary = "class labels [N] as one-hot rows [N, classes]";
+  let description = [{
+    The derivative of the class score `logits[n, labels[n]]` with respect to
+    the logits: what a Grad-CAM map starts its reverse sweep from. A label
+    outside `[0, classes)` gives a row of zeros.
+  }];
+  let arguments = (ins Cnn_LabelTensor:$labels, I64Attr:$classes);
+  let results = (outs Cnn_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
 //===----------------------------------------------------------------------===//
 // Optimizer updates (torch.optim 1.13, single-tensor code path)
 //===----------------------------------------------------------------------===//

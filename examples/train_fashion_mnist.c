@@ -22,7 +22,8 @@
  * standard deviation 0.3530; the initial weights (--save-initial writes
  * them); the order of the training images, a Fisher-Yates shuffle per
  * epoch driven by splitmix64 seeded with seed * 1000 + epoch
- * (test/examples/fashion_mnist_torch.py does the same).
+ * (test/examples/fashion_mnist_torch.py does the same). With --save, the
+ * saved file is loaded back and the first test images are classified.
  *===----------------------------------------------------------------------===*/
 
 #include "simple_cnn_fmnist.h"
@@ -179,6 +180,36 @@ static int save(const char *path, const float *params) {
   return 1;
 }
 
+/* Inference with the saved weights: loaded back by name into a fresh
+ * array, the first test images classified. */
+static int predict(const char *path, const dataset *test) {
+  static const char *const names[CLASSES] = {"T-shirt/top", "Trouser", "Pullover", "Dress",
+                                             "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                                             "Ankle boot"};
+  float *params = malloc(sizeof(float) * SimpleCNN_PARAM_FLOATS), logits[8 * CLASSES];
+  char error[512];
+  int n = test->n < 8 ? test->n : 8, k, c;
+  if (!params || cnnopt_load_safetensors(path, SimpleCNN_params, SimpleCNN_PARAM_COUNT, params,
+                                         error, sizeof(error))) {
+    fprintf(stderr, "train_fashion_mnist: %s\n", params ? error : "out of memory");
+    return 1;
+  }
+  if (SimpleCNN_forward(test->images, n, params, logits) != CNNOPT_OK) {
+    fprintf(stderr, "train_fashion_mnist: %s\n", SimpleCNN_last_error());
+    return 1;
+  }
+  printf("%s, the first %d test images:\n", path, n);
+  for (k = 0; k < n; ++k) {
+    int best = 0;
+    for (c = 1; c < CLASSES; ++c)
+      if (logits[k * CLASSES + c] > logits[k * CLASSES + best])
+        best = c;
+    printf("  image %d: %-11s (true: %s)\n", k, names[best], names[test->labels[k]]);
+  }
+  free(params);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   int epochs = 5, batch = 128, seed = 1, train_limit = 0, test_limit = 0, i;
   float max_lr = 0.1f;
@@ -259,5 +290,5 @@ int main(int argc, char **argv) {
   }
   if (out && !save(out, params))
     return 1;
-  return 0;
+  return out ? predict(out, &test) : 0;
 }

@@ -44,6 +44,15 @@ public:
           return success();
         })
         .Case([&](BatchNormTrainOp bn) { return batchNorm(bn); })
+        .Case([&](BatchNormOp bn) { return inferenceBatchNorm(bn); })
+        // Inference regularisers are the identity (training ones become masks).
+        .Case<DropoutOp, DropBlockOp, StochasticDepthOp>([&](Operation *reg) -> LogicalResult {
+          if (reg->hasAttr("training"))
+            return reg->emitError("cnn-derive-gradients: a training-mode regulariser must "
+                                  "become a random mask first");
+          set(0, [&] { return grad; });
+          return success();
+        })
         .Case([&](MaxPool2dOp pool) {
           set(0, [&] {
             return b.create<MaxPool2dGradOp>(loc, grad, pool.getInput(), pool.getKernelAttr(),
@@ -296,6 +305,29 @@ private:
     });
     set(2, [&] { return b.create<TakeRowOp>(loc, sums, b.getI64IntegerAttr(1)); });
     set(3, [&] { return b.create<TakeRowOp>(loc, sums, b.getI64IntegerAttr(0)); });
+    return success();
+  }
+
+  /// batch_norm on its running statistics (inference; a Grad-CAM map):
+  /// a per-channel scale, weight / sqrt(running_var + eps).
+  LogicalResult inferenceBatchNorm(BatchNormOp bn) {
+    if (bn.getTraining())
+      return bn.emitError("cnn-derive-gradients: a training batch_norm must become "
+                          "batch_norm_train first");
+    if (llvm::any_of(ArrayRef<bool>(wanted).drop_front(), [](bool w) { return w; }))
+      return bn.emitError("cnn-derive-gradients: batch_norm's parameters have no derivative "
+                          "rule in inference");
+    set(0, [&] {
+      auto type = cast<RankedTensorType>(bn.getInput().getType());
+      Value scale = b.create<BatchNormScaleOp>(loc, bn.getRunningVar().getType(),
+                                               bn.getRunningVar(), bn.getWeight(),
+                                               bn.getEpsAttr());
+      SmallVector<int64_t> shape{type.getDimSize(1)};
+      for (int64_t a = 2; a < type.getRank(); ++a)
+        shape.push_back(1);
+      return b.create<MulOp>(loc, grad,
+                             b.create<ReshapeOp>(loc, scale, b.getDenseI64ArrayAttr(shape)));
+    });
     return success();
   }
 

@@ -153,4 +153,26 @@ def CnnDeriveGradientsPass : Pass<"cnn-derive-gradients", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::cnn::CnnDialect", "::mlir::func::FuncDialect"];
 }
 
+def CnnGradCamPass : Pass<"cnn-grad-cam", "::mlir::ModuleOp"> {
+  let summary = "Build a model's Grad-CAM map of one layer";
+  let description = [{
+    Adds `@<model>_grad_cam`: the model's inputs, `class` (i32 [N]) and its
+    parameters in, `heatmap` ([N, 1, H, W]) out, with the seed document's
+    Grad-CAM: the forward pass (inference mode), the derivative of each
+    sample's class score `logits[n, class[n]]` with respect to the output
+    A of the layer named `scope` (reverse rules of passes/GradientRules.cpp,
+    from a one-hot start), channel weights = those derivatives averaged
+    over the map, heatmap = ReLU(sum over channels of weight * A). The
+    layer is the last op named `scope` with a 4-D result; the model's first
+    output must be [N, classes].
+  }];
+  let options = [
+    Option<"model", "model", "std::string", /*default=*/"\"\"",
+           "The model (default: the only one)">,
+    Option<"scope", "scope", "std::string", /*default=*/"\"\"",
+           "The layer whose map to compute (its name=, e.g. features.8)">
+  ];
+  let dependentDialects = ["::mlir::cnn::CnnDialect", "::mlir::func::FuncDialect"];
+}
+
 #endif // CNN_PASSES

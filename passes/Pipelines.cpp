@@ -26,6 +26,12 @@ void buildOptimizationPipeline(mlir::OpPassManager &pm, const OptimizationOption
     derive.inputGradients = options.gradients;
     pm.addPass(mlir::cnn::createCnnDeriveGradientsPass(derive));
   }
+  if (!options.gradCamScope.empty()) {
+    mlir::cnn::CnnGradCamPassOptions cam;
+    cam.scope = options.gradCamScope;
+    cam.model = options.model;
+    pm.addPass(mlir::cnn::createCnnGradCamPass(cam));
+  }
   if (options.level == 0)
     return;
   mlir::OpPassManager &perFunction = pm.nest<mlir::func::FuncOp>();

@@ -30,6 +30,10 @@ struct OptimizationOptions {
   /// With `train`: the steps also return `<name>.grad` of every input and
   /// parameter (cnnopt-run --output x.grad=...).
   bool gradients = false;
+  /// Build `<model>_grad_cam` of the layer named so (cnn-grad-cam) first;
+  /// `model` names the model.
+  std::string gradCamScope;
+  std::string model;
 };
 
 /// Whether `level` names an optimisation level (-O0 or -O2).

@@ -216,6 +216,7 @@ KernelFuncs batchNormGradSums(Call &c);
 KernelFuncs batchNormGradInput(Call &c);
 KernelFuncs takeRow(Call &c);
 KernelFuncs crossEntropy(Call &c);
+KernelFuncs oneHot(Call &c);
 KernelFuncs crossEntropyGrad(Call &c);
 KernelFuncs mseLoss(Call &c);
 KernelFuncs mseLossGrad(Call &c);

@@ -131,6 +131,13 @@ KernelFuncs takeRow(Call &c) {
   return c.done(f);
 }
 
+KernelFuncs oneHot(Call &c) {
+  Var k("k"), n("n");
+  Func f = c.resultFunc();
+  f(k, n) = select(c.op(0).at({n}) == k, 1.0f, 0.0f);
+  return c.done(f);
+}
+
 namespace {
 
 /// Per sample of [N, C] logits: the row's max and log-sum-exp.

@@ -836,14 +836,32 @@ static inline int cnnopt_api_train_check(const cnnopt_train_info *info, const vo
   return CNNOPT_OK;
 }
 
+/* Memory a thread's training steps keep between calls: the tensors between
+ * stages (planned again when the batch changes), the packed parameters and
+ * the new values. Fresh memory on every step would cost its page faults
+ * every step (more than some stages). */
+typedef struct cnnopt_train_cache {
+  cnnopt_arena arena;
+  float *packed, *scratch;
+  int64_t scratch_floats;
+} cnnopt_train_cache;
+
+static inline void cnnopt_train_cache_release(cnnopt_train_cache *cache) {
+  cnnopt_arena_release(&cache->arena);
+  free(cache->packed);
+  free(cache->scratch);
+  memset(cache, 0, sizeof(*cache));
+}
+
 /* Runs one checked training step: packs the parameters, runs the plan,
- * then copies the new values over `params` and `opt_state`. Returns 0 or
- * a Halide error code (CNNOPT_HALIDE_OUT_OF_MEMORY when scratch memory
- * cannot be had), with `message`. */
-static inline int cnnopt_api_train_step(const cnnopt_train_info *info, void *user_context,
-                                        const void *const *data, int batch, float *params,
-                                        float *opt_state, float lr, int step, int32_t seed,
-                                        float *loss, char *message, size_t size) {
+ * then copies the new values over `params` and `opt_state`. `cache` keeps
+ * the step's memory for the next call. Returns 0 or a Halide error code
+ * (CNNOPT_HALIDE_OUT_OF_MEMORY when scratch memory cannot be had), with
+ * `message`. */
+static inline int cnnopt_api_train_step(const cnnopt_train_info *info, cnnopt_train_cache *cache,
+                                        void *user_context, const void *const *data, int batch,
+                                        float *params, float *opt_state, float lr, int step,
+                                        int32_t seed, float *loss, char *message, size_t size) {
   int n_in = info->n_inputs, n_out = info->n_outputs, k, d = 0, status = 0;
   int32_t step_value = step, seed_value = seed;
   int64_t updates = 0, at;
@@ -861,9 +879,16 @@ static inline int cnnopt_api_train_step(const cnnopt_train_info *info, void *use
                     NULL, message, size);
     updates += cnnopt_api_elements(&out[k]);
   }
-  packed = (float *)malloc((size_t)(info->packed_floats > 0 ? info->packed_floats : 1) *
-                           sizeof(float));
-  scratch = (float *)malloc((size_t)(updates > 0 ? updates : 1) * sizeof(float));
+  if (!cache->packed)
+    cache->packed = (float *)malloc(
+        (size_t)(info->packed_floats > 0 ? info->packed_floats : 1) * sizeof(float));
+  if (cache->scratch_floats < updates || !cache->scratch) {
+    free(cache->scratch);
+    cache->scratch = (float *)malloc((size_t)(updates > 0 ? updates : 1) * sizeof(float));
+    cache->scratch_floats = cache->scratch ? updates : 0;
+  }
+  packed = cache->packed;
+  scratch = cache->scratch;
   if (!in || !out || !in_ptrs || !out_ptrs || !dims || !packed || !scratch) {
     snprintf(message, size, "out of memory for a training step's scratch (%lld floats)",
              (long long)(updates + info->packed_floats));
@@ -895,7 +920,7 @@ static inline int cnnopt_api_train_step(const cnnopt_train_info *info, void *use
   status = cnnopt_api_run_packs(info->plan, user_context, &params_buffer, packed, message, size);
   if (!status)
     status = cnnopt_api_run_plan(info->plan, user_context, batch, in_ptrs, &params_buffer,
-                                 &packed_buffer, out_ptrs, NULL, message, size);
+                                 &packed_buffer, out_ptrs, &cache->arena, message, size);
   for (k = 1, at = 0; k < n_out && !status; ++k) {
     int64_t n = cnnopt_api_elements(&out[k]);
     float *to = (info->destinations[k].to_state ? opt_state : params) + info->destinations[k].offset;
@@ -908,8 +933,6 @@ done:
   free(in_ptrs);
   free(out_ptrs);
   free(dims);
-  free(packed);
-  free(scratch);
   return status;
 }
 

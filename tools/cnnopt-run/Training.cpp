@@ -3,6 +3,7 @@
 #include "tools/cnnopt-run/Training.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace cnnopt::tools {
 
@@ -86,6 +87,7 @@ bool runTrainingSteps(codegen::JitModel &jit, const KernelProgram &step, const T
   losses.clear();
   std::vector<HostTensor> inputs;
   for (unsigned s = 1; s <= run.steps; ++s) {
+    auto start = std::chrono::steady_clock::now();
     if (!jit.setParams(params, error))
       return false;
     inputs.clear();
@@ -113,6 +115,10 @@ bool runTrainingSteps(codegen::JitModel &jit, const KernelProgram &step, const T
       else if (state.count(name))
         state[name].floats = value;
     }
+    if (run.stepMilliseconds)
+      run.stepMilliseconds->push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count());
   }
   return true;
 }

@@ -27,6 +27,9 @@ struct TrainingRun {
   int32_t seed = 0;
   /// The data inputs by name, already checked against their shapes.
   std::map<std::string, codegen::HostTensor> data;
+  /// Filled with each step's wall time (packing, the step, the copies
+  /// back), in milliseconds, when set.
+  std::vector<double> *stepMilliseconds = nullptr;
 };
 
 /// Runs `run.steps` steps of the compiled `step` from `params` (updated in

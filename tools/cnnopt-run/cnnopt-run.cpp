@@ -16,6 +16,15 @@
 // `--bench N` prints the median latency of N runs (`--profile`: and each
 // stage's); `--threads T` sets the threads the generated code runs on
 // (default: one per core).
+//
+// Training (tools/cnnopt-run/Training.h): the model's train declaration,
+//   cnnopt-run MODEL.cnn --train-steps K [--lr LR] [--seed S] [--weights W]
+//              --input x=X.npy --input labels=Y.npy [--output loss=L.npy]
+//              [--output x.grad=G.npy ...] [--save-weights OUT.safetensors]
+//              [--bench N] [--profile]
+// runs K steps on one batch, writes the loss of each step ([K]), the last
+// step's derivatives with respect to inputs and parameters (`NAME.grad`),
+// and the trained state_dict; `--bench N` times N more steps.
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CnnToKernelSpecs.h"
@@ -62,7 +71,8 @@ cl::list<std::string> inputs("input",
                              cl::value_desc("name=file.npy[,file.npy...]"), cl::cat(category));
 cl::list<std::string> outputs("output", cl::desc("Write a model output to a .npy file"),
                               cl::value_desc("name=file.npy[,file.npy...]"), cl::cat(category));
-cl::opt<unsigned> benchRuns("bench", cl::desc("Time N runs and print the median latency"),
+cl::opt<unsigned> benchRuns("bench", cl::desc("Time N runs and print the median latency (with "
+                                              "--train-steps K: N more steps after the K)"),
                             cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<bool> profile("profile",
                       cl::desc("With --bench: also print each stage's median time, slowest first"),
@@ -81,6 +91,10 @@ cl::opt<std::string> saveWeights("save-weights",
                                  cl::desc("With --train-steps: write the trained state_dict "
                                           "(.safetensors)"),
                                  cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> gradCam("grad-cam",
+                             cl::desc("Run the Grad-CAM map of the layer named SCOPE (inputs: "
+                                      "the model's and class; output: heatmap)"),
+                             cl::value_desc("SCOPE"), cl::cat(category));
 cl::list<std::string> inputShapes("input-shape",
                                   cl::desc("Override an input's non-batch dimensions"),
                                   cl::value_desc("name=d1,d2,..."), cl::cat(category));
@@ -239,10 +253,6 @@ int runTraining(cnnopt::tools::ModelLoader &loader, const cnnopt::ModelGraph &mo
                 int threads) {
   if (inputRuns.size() != 1)
     return cnnopt::tools::fail(kTool, "--train-steps runs on one batch: give one file per input");
-  if (benchRuns > 0)
-    return cnnopt::tools::fail(kTool, "--bench times inference; it does not combine with "
-                                      "--train-steps (--profile alone times the last step's "
-                                      "stages)");
   auto func = loader.module().lookupSymbol<mlir::func::FuncOp>(model.name + "_train_step");
   if (!func)
     return cnnopt::tools::fail(kTool, "model " + model.name + " has no train declaration; "
@@ -270,7 +280,10 @@ int runTraining(cnnopt::tools::ModelLoader &loader, const cnnopt::ModelGraph &mo
   if (!readInputs(data, inputRuns.front(), tensors))
     return 1;
   cnnopt::tools::TrainingRun run;
-  run.steps = trainSteps;
+  // --bench N: N more steps, timed, after the K steps.
+  run.steps = trainSteps + benchRuns;
+  std::vector<double> stepTimes;
+  run.stepMilliseconds = &stepTimes;
   run.lr = learningRate;
   run.seed = int32_t(seed);
   for (size_t k = 0; k < data.inputs.size(); ++k)
@@ -286,6 +299,12 @@ int runTraining(cnnopt::tools::ModelLoader &loader, const cnnopt::ModelGraph &mo
   std::vector<HostTensor> last;
   if (!cnnopt::tools::runTrainingSteps(*jit, *step, run, params, losses, last, message))
     return cnnopt::tools::fail(kTool, "training failed: " + message);
+  if (benchRuns > 0) {
+    losses.resize(trainSteps);
+    std::vector<double> timed(stepTimes.begin() + trainSteps, stepTimes.end());
+    llvm::outs() << llvm::format("median step: %.3f ms over %u steps (after %u)\n",
+                                 median(timed), unsigned(benchRuns), unsigned(trainSteps));
+  }
   for (size_t k = 0; k < step->outputs.size(); ++k) {
     auto grad = outputRuns.front().find(step->outputs[k].name);
     std::string writeError;
@@ -364,6 +383,8 @@ int main(int argc, char **argv) {
                                           "' (e.g. host, x86-64-linux-avx2, arm-64-linux)");
   optimization->vectorWidth = cnnopt::codegen::floatVectorWidth(target);
   optimization->train = trainSteps > 0;
+  optimization->gradCamScope = gradCam;
+  optimization->model = model ? model->name : "";
   // `--output x.grad=...`: the steps also return derivatives.
   for (const auto &[name, path] : outputRuns.front())
     optimization->gradients |= llvm::StringRef(name).ends_with(".grad");
@@ -371,7 +392,10 @@ int main(int argc, char **argv) {
     return 1;
   if (trainSteps > 0)
     return runTraining(loader, *model, inputRuns, outputRuns, int(threads));
-  std::optional<KernelProgram> program = cnnopt::codegen::describeModel(loader.function(*model));
+  mlir::func::FuncOp func = loader.function(*model);
+  if (!gradCam.empty())
+    func = loader.module().lookupSymbol<mlir::func::FuncOp>(model->name + "_grad_cam");
+  std::optional<KernelProgram> program = cnnopt::codegen::describeModel(func);
   if (!program)
     return 1;
 

@@ -12,6 +12,7 @@
 //   cnnopt model.cnn --emit=lib|header|halide-stmt|assembly [-o FILE]
 //   cnnopt model.cnn --train -o model.o   also <model>_train_step (the
 //                                          model's train declaration)
+//   cnnopt model.cnn --grad-cam SCOPE -o cam.o   <model>_grad_cam instead
 //
 // The optimisation pipeline (passes/Pipelines.cpp) runs between loading and
 // everything but --print-stats/--print-params, which describe the model as
@@ -99,6 +100,12 @@ cl::opt<bool> train("train",
                     cl::desc("Also compile the model's training step (its train declaration): "
                              "<model>_train_step in the header"),
                     cl::cat(category));
+
+cl::opt<std::string> gradCam("grad-cam",
+                             cl::desc("Compile the Grad-CAM map of the layer named SCOPE instead "
+                                      "of the forward pass: <model>_grad_cam(x, class, batch, "
+                                      "params, heatmap)"),
+                             cl::value_desc("SCOPE"), cl::cat(category));
 
 cl::opt<bool> printStats(
     "print-stats",
@@ -234,6 +241,7 @@ int generateCode(mlir::func::FuncOp func, mlir::func::FuncOp trainStep) {
       emit == Emit::Header && !outputFile.empty() ? outputFile.getValue()
                                                   : headerPathFor(object)).str();
   headerOptions.embeddedWeights = !weightsFile.empty();
+  headerOptions.gradCam = !gradCam.empty();
   const float *embedded = weightsFile.empty() ? nullptr : weights.data();
   cnnopt::codegen::ExecutionPlan plan;
   if (!cnnopt::codegen::planModel(*program, target, plan, error))
@@ -385,6 +393,10 @@ int main(int argc, char **argv) {
                                          "not combine with --weights (embedded weights)");
   optimization->vectorWidth = cnnopt::codegen::floatVectorWidth(target);
   optimization->train = train;
+  optimization->gradCamScope = gradCam;
+  optimization->model = model ? model->name : "";
+  if (!gradCam.empty() && train)
+    return cnnopt::tools::fail("cnnopt", "--grad-cam and --train are separate compiles");
   if (!loader.optimize(*optimization))
     return 1;
   if (emit == Emit::Mlir)
@@ -396,5 +408,8 @@ int main(int argc, char **argv) {
       return cnnopt::tools::fail("cnnopt", "model " + model->name + " has no train "
                                            "declaration; --train needs one (DSL.md, 'train')");
   }
+  if (!gradCam.empty())
+    return generateCode(
+        loader.module().lookupSymbol<mlir::func::FuncOp>(model->name + "_grad_cam"), nullptr);
   return generateCode(loader.function(*model), trainStep);
 }
