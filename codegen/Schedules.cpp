@@ -195,14 +195,16 @@ void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &targ
     if (role.rfind("packed_", 0) != 0)
       scheduleStage(stage, target);
   Func result = funcs.result.func;
+  const Shape &shape = funcs.result.shape;
+  int rowWidth = shape.empty() || shape.back() == kDynamic ? 0 : int(shape.back());
   if (stored.defined()) {
     // The permuting output is computed like any result; the result is
     // inlined into it unless it has update definitions of its own.
     if (result.has_update_definition())
-      scheduleStage(result, target);
-    scheduleStage(stored, target);
+      scheduleStage(result, target, rowWidth);
+    scheduleStage(stored, target, int(shape[1])); // channels innermost
   } else if (!placement.inlined) {
-    scheduleStage(result, target);
+    scheduleStage(result, target, rowWidth);
   }
 }
 

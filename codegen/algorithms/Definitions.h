@@ -208,6 +208,12 @@ KernelFuncs reshape(Call &c);
 KernelFuncs concat(Call &c);
 KernelFuncs slice(Call &c);
 // Training.cpp: batch_norm on batch statistics, losses, optimizers
+/// Per channel (axis 1) of `x`'s shape, the sums of `values` expressions
+/// of each position (PyTorch order) over every other axis: per image first
+/// (stage "<name>_partial", parallel over the images), then over the
+/// images (stage "<name>"). A Tuple Func when `values` > 1.
+Func channelSums(Call &c, const std::string &name, const Tensor &x, int values,
+                 const std::function<std::vector<Expr>(const std::vector<Expr> &)> &value);
 KernelFuncs batchNormStats(Call &c);
 KernelFuncs batchNormTrain(Call &c);
 KernelFuncs runningAverage(Call &c);

@@ -86,9 +86,15 @@ KernelFuncs matmul(Call &c) {
   Var p("p"), m("m");
   RDom k(0, b.extent(0), "k"); // the run-time batch for dy^T x
   Expr left = transposed ? a.at({k, m}) : a.at({m, k});
+  // The sums in a stage of their own: the stage's output is the caller's
+  // buffer, which a vectorised update would read back (and Halide, seeing
+  // its rows start at 0, with aligned loads a caller's pointer may not
+  // honour).
+  Func acc = c.stage("acc");
+  acc(p, m) = f32(0);
+  acc(p, m) += left * b.at({k, p});
   Func f = c.resultFunc();
-  f(p, m) = f32(0);
-  f(p, m) += left * b.at({k, p});
+  f(p, m) = acc(p, m);
   return c.done(f);
 }
 

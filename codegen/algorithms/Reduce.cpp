@@ -120,6 +120,19 @@ KernelFuncs meanGrad(Call &c) {
 }
 
 KernelFuncs reduceSum(Call &c) {
+  const Tensor &x = c.op(0);
+  const auto &axes = c.kernel.ints("axes");
+  if (x.rank() >= 3 && !c.kernel.b("keepdim") && int(axes.size()) == x.rank() - 1 &&
+      std::find(axes.begin(), axes.end(), 1) == axes.end()) {
+    // Per channel (a conv bias's derivative): per image first, in parallel.
+    Func sums = channelSums(c, "sum", x, 1, [&](const std::vector<Expr> &at) {
+      return std::vector<Expr>{x.at(at)};
+    });
+    Var ch("ch");
+    Func f = c.resultFunc();
+    f(ch) = sums(ch);
+    return c.done(f);
+  }
   auto v = axisVars(int(c.shape.size()));
   Func f = c.resultFunc();
   f(halideArgs(v)) = sumOverAxes(c, v).first;

@@ -12,54 +12,67 @@ namespace cnnopt::codegen::algorithms {
 
 namespace {
 
-/// The positions batch_norm reduces over for channel `ch`: every axis but
-/// 1 (the batch, and the pixels of a 4-D input), and how many there are.
-struct ChannelReduction {
-  RDom r;
-  Expr count;
-  std::vector<Expr> at(Expr ch) const {
-    std::vector<Expr> idx{r[0], ch};
-    for (int a = 1; a < r.dimensions(); ++a)
-      idx.push_back(r[a]);
-    return idx;
-  }
-};
-
-ChannelReduction channelReduction(const Tensor &x) {
-  Region region{Range(0, x.extent(0))};
-  Expr count = x.extent(0);
-  for (int a = 2; a < x.rank(); ++a) {
-    region.push_back(Range(0, int(x.shape[a])));
-    count = count * int(x.shape[a]);
-  }
-  return {RDom(region, "r"), count};
-}
-
 /// The 1/sqrt(var + eps) of batch statistics `stats` at channel `ch`.
 Expr invStd(const Tensor &stats, Expr ch, double eps) {
   return 1.0f / sqrt(stats.at({1, ch}) + f32(eps));
 }
 
-/// The position of a per-channel kernel's element: channel v[1].
-std::vector<Expr> positions(const std::vector<Var> &v) { return asExprs(v); }
+/// The elements per channel of `x`: every axis but 1.
+Expr channelCount(const Tensor &x) {
+  Expr count = x.extent(0);
+  for (int a = 2; a < x.rank(); ++a)
+    count = count * int(x.shape[a]);
+  return count;
+}
 
 } // namespace
+
+Func channelSums(Call &c, const std::string &name, const Tensor &x, int values,
+                 const std::function<std::vector<Expr>(const std::vector<Expr> &)> &value) {
+  Var ch("ch"), image("image");
+  Region pixels;
+  for (int a = 2; a < x.rank(); ++a)
+    pixels.push_back(Range(0, int(x.shape[a])));
+  auto tuple = [&](const std::vector<Expr> &v) { return values == 1 ? Tuple(v[0]) : Tuple(v); };
+  Func partial = c.stage(name + "_partial");
+  if (pixels.empty()) {
+    partial(ch, image) = tuple(value({image, ch}));
+  } else {
+    RDom r(pixels, "r");
+    std::vector<Expr> at{image, ch};
+    for (int a = 0; a < r.dimensions(); ++a)
+      at.push_back(r[a]);
+    partial(ch, image) = tuple(std::vector<Expr>(values, f32(0)));
+    std::vector<Expr> add = value(at), updated;
+    for (int k = 0; k < values; ++k)
+      updated.push_back((values == 1 ? Expr(partial(ch, image)) : partial(ch, image)[k]) + add[k]);
+    partial(ch, image) = tuple(updated);
+  }
+  RDom images(0, x.extent(0), "images");
+  Func total = c.stage(name);
+  total(ch) = tuple(std::vector<Expr>(values, f32(0)));
+  std::vector<Expr> updated;
+  for (int k = 0; k < values; ++k)
+    updated.push_back(values == 1 ? Expr(total(ch)) + partial(ch, images)
+                                  : total(ch)[k] + partial(ch, images)[k]);
+  total(ch) = tuple(updated);
+  return total;
+}
 
 /// [mean, biased var, unbiased var] per channel, two passes as PyTorch.
 KernelFuncs batchNormStats(Call &c) {
   const Tensor &x = c.op(0);
-  ChannelReduction red = channelReduction(x);
+  Expr m = cast<float>(channelCount(x));
   Var ch("ch"), row("row");
-  Func mean = c.stage("mean"), var = c.stage("var");
-  mean(ch) = f32(0);
-  mean(ch) += x.at(red.at(ch));
-  mean(ch) = mean(ch) / cast<float>(red.count);
-  var(ch) = f32(0);
-  Expr d = x.at(red.at(ch)) - mean(ch);
-  var(ch) += d * d;
-  Expr m = cast<float>(red.count);
+  Func sum = channelSums(c, "sum", x, 1, [&](const std::vector<Expr> &at) {
+    return std::vector<Expr>{x.at(at)};
+  });
+  Func squares = channelSums(c, "squares", x, 1, [&](const std::vector<Expr> &at) {
+    Expr d = x.at(at) - sum(at[1]) / m;
+    return std::vector<Expr>{d * d};
+  });
   Func f = c.resultFunc();
-  f(ch, row) = select(row == 0, mean(ch), row == 1, var(ch) / m, var(ch) / (m - 1.0f));
+  f(ch, row) = select(row == 0, sum(ch) / m, row == 1, squares(ch) / m, squares(ch) / (m - 1.0f));
   return c.done(f);
 }
 
@@ -68,7 +81,7 @@ KernelFuncs batchNormTrain(Call &c) {
   const Tensor *weight = c.optional(2), *bias = c.optional(3);
   auto v = axisVars(x.rank());
   Expr ch = v[1];
-  Expr y = (x.at(positions(v)) - stats.at({0, ch})) * invStd(stats, ch, c.kernel.f("eps"));
+  Expr y = (x.at(asExprs(v)) - stats.at({0, ch})) * invStd(stats, ch, c.kernel.f("eps"));
   if (weight)
     y = y * weight->at({ch}) + bias->at({ch});
   Func f = c.resultFunc();
@@ -94,13 +107,13 @@ KernelFuncs increment(Call &c) {
 /// [sum(grad), sum(grad * xhat)] per channel.
 KernelFuncs batchNormGradSums(Call &c) {
   const Tensor &grad = c.op(0), &x = c.op(1), &stats = c.op(2);
-  ChannelReduction red = channelReduction(x);
   Var ch("ch"), row("row");
-  Func sums = c.stage("sums");
-  sums(ch) = Tuple(f32(0), f32(0));
-  Expr g = grad.at(red.at(ch));
-  Expr xhat = (x.at(red.at(ch)) - stats.at({0, ch})) * invStd(stats, ch, c.kernel.f("eps"));
-  sums(ch) = Tuple(sums(ch)[0] + g, sums(ch)[1] + g * xhat);
+  double eps = c.kernel.f("eps");
+  Func sums = channelSums(c, "sums", x, 2, [&](const std::vector<Expr> &at) {
+    Expr g = grad.at(at);
+    Expr xhat = (x.at(at) - stats.at({0, at[1]})) * invStd(stats, at[1], eps);
+    return std::vector<Expr>{g, g * xhat};
+  });
   Func f = c.resultFunc();
   f(ch, row) = select(row == 0, sums(ch)[0], sums(ch)[1]);
   return c.done(f);
@@ -110,12 +123,12 @@ KernelFuncs batchNormGradSums(Call &c) {
 KernelFuncs batchNormGradInput(Call &c) {
   const Tensor &grad = c.op(0), &x = c.op(1), &stats = c.op(2), &sums = c.op(3);
   const Tensor *weight = c.optional(4);
-  Expr m = cast<float>(channelReduction(x).count);
+  Expr m = cast<float>(channelCount(x));
   auto v = axisVars(x.rank());
   Expr ch = v[1];
   Expr rstd = invStd(stats, ch, c.kernel.f("eps"));
-  Expr xhat = (x.at(positions(v)) - stats.at({0, ch})) * rstd;
-  Expr dx = (grad.at(positions(v)) - sums.at({0, ch}) / m - xhat * sums.at({1, ch}) / m) * rstd;
+  Expr xhat = (x.at(asExprs(v)) - stats.at({0, ch})) * rstd;
+  Expr dx = (grad.at(asExprs(v)) - sums.at({0, ch}) / m - xhat * sums.at({1, ch}) / m) * rstd;
   Func f = c.resultFunc();
   f(halideArgs(v)) = weight ? dx * weight->at({ch}) : dx;
   return c.done(f);

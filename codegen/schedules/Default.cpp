@@ -17,6 +17,8 @@ namespace {
 
 template <typename StageT>
 void spreadAndVectorize(StageT stage, const std::vector<Var> &args, int width) {
+  if (width < 2)
+    width = 0;
   if (args.size() >= 3) {
     Var outer = args[args.size() - 1], inner = args[args.size() - 2];
     Var fused(outer.name() + "_" + inner.name());
@@ -24,7 +26,7 @@ void spreadAndVectorize(StageT stage, const std::vector<Var> &args, int width) {
   } else if (args.size() == 2) {
     stage.parallel(args.back());
   }
-  if (!args.empty())
+  if (!args.empty() && width > 0)
     stage.vectorize(args.front(), width, TailStrategy::GuardWithIf);
 }
 
@@ -34,8 +36,14 @@ void spreadAndVectorize(StageT stage, const std::vector<Var> &args, int width) {
 /// An update that reduces (conv taps, a norm's statistics, a linear layer's
 /// inputs) runs its reduction outside a vectorised row of the innermost
 /// axis, so the row of accumulators stays in registers/L1.
-void scheduleStage(Func f, const Target &target) {
+void scheduleStage(Func f, const Target &target, int innermostExtent) {
   int width = vectorWidth(target);
+  // A row narrower than a vector stays scalar: a guarded vector loop still
+  // computes its inline producers (a reduction's sum) for every lane,
+  // reading past the end of their inputs' rows.
+  if (innermostExtent > 0)
+    while (width > innermostExtent)
+      width /= 2;
   std::vector<Var> args = f.args();
   f.compute_root();
   spreadAndVectorize(f, args, width);

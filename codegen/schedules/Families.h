@@ -14,7 +14,8 @@ namespace cnnopt::codegen::schedules {
 
 // Default.cpp
 /// Computes `f` once, before its consumers, in parallel and vectorised.
-void scheduleStage(Halide::Func f, const Halide::Target &target);
+/// `innermostExtent` (0: unknown) narrows the vectors to fit the rows.
+void scheduleStage(Halide::Func f, const Halide::Target &target, int innermostExtent = 0);
 /// Only the pure definition of `f` (its updates are the caller's).
 void scheduleInitialValue(Halide::Func f, const Halide::Target &target);
 // Conv.cpp

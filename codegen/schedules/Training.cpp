@@ -22,9 +22,21 @@ void scheduleConvGradWeight(KernelFuncs &funcs, Func stored, const Target &targe
   Var o = result.args().back(); // axis 0 in either layout
   std::vector<Var> a = acc.args(); // i, kx, ky, o
   std::vector<RVar> r = acc.rvars(0); // ox, oy, n
+  if (in % width != 0 && out % width == 0) {
+    // Too few input channels for a vector (a first layer, 3 channels):
+    // vectors of output channels (the derivative's contiguous axis) times
+    // every input channel and kernel column, the input broadcast.
+    Var ot("ot"), oi("oi");
+    result.compute_root().split(o, ot, oi, width).parallel(ot);
+    acc.compute_at(result, ot).reorder_storage(a[3], a[0], a[1], a[2]).vectorize(a[3]);
+    acc.update()
+        .reorder({a[3], a[0], a[1], r[0], r[1], r[2], a[2]})
+        .vectorize(a[3])
+        .unroll(a[0])
+        .unroll(a[1]);
+    return;
+  }
   if (in % width != 0) {
-    // Too few input channels for a vector (a first layer): the plain
-    // schedule, parallel over output channels.
     scheduleStage(acc, target);
     result.compute_root().parallel(o);
     return;

@@ -74,6 +74,22 @@ def write_safetensors(path, tensors):
             f.write(raw)
 
 
+def read_safetensors(path):
+    """{name: numpy array} of a .safetensors file of F32 and I64 tensors."""
+    with open(path, "rb") as f:
+        size = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(size))
+        data = f.read()
+    out = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        dtype = {"F32": "<f4", "I64": "<i8"}[entry["dtype"]]
+        out[name] = np.frombuffer(data[begin:end], dtype=dtype).reshape(entry["shape"]).copy()
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Random parameters and inputs
 # ---------------------------------------------------------------------------

@@ -18,7 +18,6 @@ Exit status 0 when all hold.
 
 import argparse
 import gzip
-import json
 import math
 import os
 import re
@@ -29,8 +28,10 @@ import tempfile
 import time
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                "models"))
+TEST = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TEST, "models"))
+sys.path.insert(0, os.path.join(TEST, "e2e"))
+import e2e_lib  # noqa: E402
 import reference_models  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -74,18 +75,8 @@ def load(data_dir, prefix, limit):
 
 
 def read_safetensors(path):
-    with open(path, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        data = f.read()
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        b, t = e["data_offsets"]
-        dtype = {"F32": "<f4", "I64": "<i8"}[e["dtype"]]
-        out[name] = torch.from_numpy(np.frombuffer(data[b:t], dtype=dtype).reshape(e["shape"]).copy())
-    return out
+    """{name: torch tensor} of a .safetensors file."""
+    return {k: torch.from_numpy(v) for k, v in e2e_lib.read_safetensors(path).items()}
 
 
 def model():

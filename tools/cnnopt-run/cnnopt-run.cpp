@@ -295,6 +295,7 @@ int runTraining(cnnopt::tools::ModelLoader &loader, const cnnopt::ModelGraph &mo
   if (!jit)
     return cnnopt::tools::fail(kTool, "code generation failed: " + message);
   jit->setProfiling(profile);
+
   std::vector<float> losses;
   std::vector<HostTensor> last;
   if (!cnnopt::tools::runTrainingSteps(*jit, *step, run, params, losses, last, message))
