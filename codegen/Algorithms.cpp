@@ -56,6 +56,7 @@ const std::map<std::string, Definition> &definitions() {
       {"conv2d_grad_input", conv2dGradInput},
       {"conv2d_grad_weight", conv2dGradWeight},
       {"conv2d_transpose_weight", conv2dTransposeWeight},
+      {"zero_insert", zeroInsert},
       {"matmul", matmul},
       {"reduce_sum", reduceSum},
       {"mean_grad", meanGrad},

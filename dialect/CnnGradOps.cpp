@@ -112,6 +112,17 @@ LogicalResult Conv2dTransposeWeightOp::inferReturnTypes(MLIRContext *context,
                   ShapeOr{{w[1] * groups, w[0] / groups, w[2], w[3]}, ""}, types);
 }
 
+LogicalResult ZeroInsertOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                             Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  cnnopt::Shape x = toShape(adaptor.getInput());
+  ArrayRef<int64_t> stride = adaptor.getStride();
+  if (x.size() != 4 || stride.size() != 2 || stride[0] < 1 || stride[1] < 1)
+    return inferenceError(loc, "zero_insert", "needs a 4-D input and two positive strides");
+  return inferred(context, loc, "zero_insert",
+                  ShapeOr{{x[0], x[1], (x[2] - 1) * stride[0] + 1, (x[3] - 1) * stride[1] + 1}, ""},
+                  types);
+}
+
 LogicalResult MatmulOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
                                          Adaptor adaptor, SmallVectorImpl<Type> &types) {
   cnnopt::Shape lhs = toShape(adaptor.getLhs()), rhs = toShape(adaptor.getRhs());

@@ -89,6 +89,17 @@ def Cnn_Conv2dTransposeWeightOp : Cnn_Op<"conv2d_transpose_weight",
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
+def Cnn_ZeroInsertOp : Cnn_Op<"zero_insert", [Pure, InferTypeOpAdaptor]> {
+  let summary = "stride-1 zeros between the pixels of a map: [N, C, (H-1)s+1, (W-1)s+1]";
+  let description = [{
+    With it a strided conv's input derivative is a stride-1 conv2d (of the
+    transposed weight), which the conv algorithms compute.
+  }];
+  let arguments = (ins Cnn_Tensor:$input, DenseI64ArrayAttr:$stride);
+  let results = (outs Cnn_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
 def Cnn_Conv2dGradWeightOp : Cnn_LikeOp<"conv2d_grad_weight", "weight"> {
   let summary = "a conv2d's derivative with respect to its weight";
   let description = [{

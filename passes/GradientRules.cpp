@@ -165,24 +165,35 @@ private:
     return success();
   }
 
-  /// A stride-1 conv's input derivative is a conv2d of the output's with
-  /// the transposed, flipped weight, padded dilation*(k-1) - padding on
-  /// each side (the forward conv's algorithms and schedules then apply);
-  /// other convs gather (conv2d_grad_input).
+  /// A conv's input derivative is a stride-1 conv2d of the output's
+  /// derivative (with stride-1 zeros between its pixels for a strided
+  /// conv) and the transposed, flipped weight, padded dilation*(k-1) -
+  /// padding before and what makes up the input's size after: the forward
+  /// conv's algorithms and schedules then apply. Where that padding would
+  /// be negative, conv2d_grad_input gathers.
   LogicalResult conv2d(Conv2dOp conv) {
     set(0, [&]() -> Value {
       auto wType = cast<RankedTensorType>(conv.getWeight().getType());
-      ArrayRef<int64_t> pad = conv.getPadding(), dil = conv.getDilation();
-      SmallVector<int64_t> transposedPad;
-      for (int side = 0; side < 4; ++side) {
-        int64_t axis = side % 2; // top/bottom: rows, left/right: columns
-        transposedPad.push_back(dil[axis] * (wType.getDimSize(2 + axis) - 1) - pad[side]);
+      auto inType = cast<RankedTensorType>(conv.getInput().getType());
+      auto outType = cast<RankedTensorType>(conv.getType());
+      ArrayRef<int64_t> pad = conv.getPadding(), dil = conv.getDilation(),
+                        stride = conv.getStride();
+      SmallVector<int64_t> transposedPad(4);
+      for (int axis = 0; axis < 2; ++axis) {
+        int64_t span = dil[axis] * (wType.getDimSize(2 + axis) - 1);
+        int64_t inserted = (outType.getDimSize(2 + axis) - 1) * stride[axis] + 1;
+        transposedPad[axis] = span - pad[axis];                                  // top, left
+        transposedPad[axis + 2] = inType.getDimSize(2 + axis) + span - inserted -
+                                  transposedPad[axis];                           // bottom, right
       }
-      bool unitStride = llvm::all_of(conv.getStride(), [](int64_t s) { return s == 1; });
-      if (unitStride && llvm::all_of(transposedPad, [](int64_t p) { return p >= 0; })) {
+      if (llvm::all_of(transposedPad, [](int64_t p) { return p >= 0; })) {
+        Value source = grad;
+        if (llvm::any_of(stride, [](int64_t s) { return s != 1; }))
+          source = b.create<ZeroInsertOp>(loc, grad, conv.getStrideAttr());
         Value transposed = b.create<Conv2dTransposeWeightOp>(loc, conv.getWeight(),
                                                              conv.getGroupsAttr());
-        return b.create<Conv2dOp>(loc, grad, transposed, Value(), conv.getStrideAttr(),
+        return b.create<Conv2dOp>(loc, source, transposed, Value(),
+                                  b.getDenseI64ArrayAttr({1, 1}),
                                   b.getDenseI64ArrayAttr(transposedPad), conv.getDilationAttr(),
                                   conv.getGroupsAttr(), ConvAlgorithmAttr());
       }

@@ -175,6 +175,7 @@ KernelFuncs linear(Call &c);
 KernelFuncs conv2dGradInput(Call &c);
 KernelFuncs conv2dGradWeight(Call &c);
 KernelFuncs conv2dTransposeWeight(Call &c);
+KernelFuncs zeroInsert(Call &c);
 KernelFuncs matmul(Call &c);
 // Winograd.cpp
 KernelFuncs winogradConv2d(Call &c, int outputTile);

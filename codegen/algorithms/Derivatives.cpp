@@ -45,6 +45,21 @@ KernelFuncs conv2dGradInput(Call &c) {
   return c.done(f);
 }
 
+/// Stride-1 zeros between the pixels: out[n, c, y, x] = in[n, c, y/sy, x/sx]
+/// where both divide, else 0.
+KernelFuncs zeroInsert(Call &c) {
+  const Tensor &x = c.op(0);
+  const auto &stride = c.kernel.ints("stride");
+  int sy = int(stride[0]), sx = int(stride[1]);
+  Var ox("ox"), oy("oy"), ch("ch"), n("n");
+  Expr on = oy % sy == 0 && ox % sx == 0;
+  Expr value = x.at({n, ch, clamp(oy / sy, 0, int(x.shape[2]) - 1),
+                     clamp(ox / sx, 0, int(x.shape[3]) - 1)});
+  Func f = c.resultFunc();
+  f(ox, oy, ch, n) = select(on, value, 0.0f);
+  return c.done(f);
+}
+
 /// t[g*Ig + i, o, ky, kx] = w[g*Og + o, i, kh-1-ky, kw-1-kx].
 KernelFuncs conv2dTransposeWeight(Call &c) {
   const Tensor &w = c.op(0);
