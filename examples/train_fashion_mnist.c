@@ -288,7 +288,16 @@ int main(int argc, char **argv) {
            loss_sum / train.n, accuracy(params, &test, 500), train.n / elapsed);
     fflush(stdout);
   }
-  if (out && !save(out, params))
-    return 1;
-  return out ? predict(out, &test) : 0;
+  int status = out && !save(out, params) ? 1 : out ? predict(out, &test) : 0;
+  SimpleCNN_train_release();
+  free(params);
+  free(opt_state);
+  free(x);
+  free(labels);
+  free(order);
+  free(train.images);
+  free(train.labels);
+  free(test.images);
+  free(test.labels);
+  return status;
 }

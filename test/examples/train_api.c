@@ -77,5 +77,9 @@ int main(int argc, char **argv) {
   if (cnnopt_save_safetensors(argv[2], SimpleCNN_params, SimpleCNN_PARAM_COUNT, params, error,
                               sizeof(error)))
     return printf("FAIL: %s\n", error), 1;
+  SimpleCNN_train_release();
+  free(params);
+  free(before);
+  free(opt_state);
   return failures ? 1 : 0;
 }
