@@ -271,40 +271,16 @@ private:
   /// The derivative of the loss with respect to every value on a path
   /// from a trainable parameter, last op first.
   LogicalResult reverseSweep() {
-    llvm::DenseSet<Value> needs;
+    llvm::DenseSet<Value> sources;
     for (unsigned k : trainable)
-      needs.insert(mapping.lookup(train.getArgument(k)));
+      sources.insert(mapping.lookup(train.getArgument(k)));
     if (inputGradients)
       for (BlockArgument arg : train.getArguments())
         if (argName(arg.getArgNumber(), kInputAttr) &&
             cast<RankedTensorType>(arg.getType()).getElementType().isF32())
-          needs.insert(mapping.lookup(arg));
-    for (Operation *op : forward)
-      if (llvm::any_of(op->getOperands(), [&](Value v) { return needs.contains(v); }))
-        needs.insert(op->getResult(0));
-    Location loc = train.getLoc();
-    grads[loss] = b.create<ConstantOp>(loc, loss.getType(), b.getF64FloatAttr(1.0));
-    for (Operation *op : llvm::reverse(forward)) {
-      Value grad = grads.lookup(op->getResult(0));
-      if (!grad)
-        continue;
-      SmallVector<bool> wanted;
-      for (Value operand : op->getOperands())
-        wanted.push_back(needs.contains(operand));
-      SmallVector<Value> operandGrads;
-      if (failed(deriveOperandGradients(b, op, grad, wanted, operandGrads)))
-        return failure();
-      for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads))
-        if (g)
-          accumulate(operand, g, op->getLoc());
-    }
-    return success();
-  }
-
-  /// Fan-out: a value read by several ops gets the sum of their derivatives.
-  void accumulate(Value v, Value g, Location loc) {
-    Value &sum = grads[v];
-    sum = sum ? b.create<AddOp>(loc, sum, g).getResult() : g;
+          sources.insert(mapping.lookup(arg));
+    grads[loss] = b.create<ConstantOp>(train.getLoc(), loss.getType(), b.getF64FloatAttr(1.0));
+    return propagateGradients(b, forward, sources, grads);
   }
 
   /// torch.optim's update of each parameter that got a derivative.

@@ -12,7 +12,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
-#include "llvm/ADT/DenseSet.h"
 
 namespace mlir::cnn {
 #define GEN_PASS_DEF_CNNGRADCAMPASS
@@ -101,29 +100,11 @@ struct CnnGradCamPass : mlir::cnn::impl::CnnGradCamPassBase<CnnGradCamPass> {
     Value logits = mapping.lookup(model.getBody().front().getTerminator()->getOperand(0));
 
     // d score / d logits is one-hot; sweep back to the layer only.
-    llvm::DenseSet<Value> needs{layer};
-    for (Operation *op : forward)
-      if (llvm::any_of(op->getOperands(), [&](Value v) { return needs.contains(v); }))
-        needs.insert(op->getResult(0));
     llvm::DenseMap<Value, Value> grads;
     Location loc = cam.getLoc();
     grads[logits] = b.create<OneHotOp>(loc, classes, b.getI64IntegerAttr(logitsType.getDimSize(1)));
-    for (Operation *op : llvm::reverse(forward)) {
-      Value grad = grads.lookup(op->getResult(0));
-      if (!grad || op->getResult(0) == layer)
-        continue;
-      SmallVector<bool> wanted;
-      for (Value operand : op->getOperands())
-        wanted.push_back(needs.contains(operand));
-      SmallVector<Value> operandGrads;
-      if (failed(cnnopt::deriveOperandGradients(b, op, grad, wanted, operandGrads)))
-        return failure();
-      for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads))
-        if (g) {
-          Value &sum = grads[operand];
-          sum = sum ? b.create<AddOp>(op->getLoc(), sum, g).getResult() : g;
-        }
-    }
+    if (failed(cnnopt::propagateGradients(b, forward, {layer}, grads)))
+      return failure();
     Value dLayer = grads.lookup(layer);
     if (!dLayer)
       return model.emitError() << "cnn-grad-cam: the class scores do not depend on '" << scope

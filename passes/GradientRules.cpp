@@ -405,4 +405,31 @@ LogicalResult deriveOperandGradients(OpBuilder &builder, Operation *op, Value gr
   return Rules(builder, op, grad, wanted, operandGrads).run();
 }
 
+LogicalResult propagateGradients(OpBuilder &builder, ArrayRef<Operation *> forward,
+                                 const llvm::DenseSet<Value> &sources,
+                                 llvm::DenseMap<Value, Value> &grads) {
+  llvm::DenseSet<Value> needs = sources;
+  for (Operation *op : forward)
+    if (llvm::any_of(op->getOperands(), [&](Value v) { return needs.contains(v); }))
+      needs.insert(op->getResult(0));
+  for (Operation *op : llvm::reverse(forward)) {
+    Value grad = grads.lookup(op->getResult(0));
+    SmallVector<bool> wanted;
+    for (Value operand : op->getOperands())
+      wanted.push_back(needs.contains(operand));
+    if (!grad || llvm::none_of(wanted, [](bool w) { return w; }))
+      continue;
+    SmallVector<Value> operandGrads;
+    if (failed(deriveOperandGradients(builder, op, grad, wanted, operandGrads)))
+      return failure();
+    for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads)) {
+      if (!g)
+        continue;
+      Value &sum = grads[operand];
+      sum = sum ? builder.create<AddOp>(op->getLoc(), sum, g).getResult() : g;
+    }
+  }
+  return success();
+}
+
 } // namespace cnnopt

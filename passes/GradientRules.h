@@ -10,6 +10,8 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace cnnopt {
 
@@ -22,6 +24,17 @@ namespace cnnopt {
 mlir::LogicalResult deriveOperandGradients(mlir::OpBuilder &builder, mlir::Operation *op,
                                            mlir::Value grad, llvm::ArrayRef<bool> wanted,
                                            llvm::SmallVectorImpl<mlir::Value> &operandGrads);
+
+/// The reverse sweep over `forward` (ops in program order), last op first:
+/// `grads` holds the seeds (the derivative of the loss, or of the class
+/// scores) and receives the derivative of every value on a path from one of
+/// `sources` (trainable parameters, a Grad-CAM layer) to a seed. A value
+/// read by several ops gets the sum of their derivatives; an op none of
+/// whose operands lies on such a path is not visited.
+mlir::LogicalResult propagateGradients(mlir::OpBuilder &builder,
+                                       llvm::ArrayRef<mlir::Operation *> forward,
+                                       const llvm::DenseSet<mlir::Value> &sources,
+                                       llvm::DenseMap<mlir::Value, mlir::Value> &grads);
 
 } // namespace cnnopt
 
