@@ -5,18 +5,18 @@
 
 #include "codegen/HalideTarget.h"
 
-#include "Halide.h"
+#include "codegen/HostTarget.h"
 
 namespace cnnopt::codegen {
 
-std::string hostTargetString() { return Halide::get_host_target().to_string(); }
+std::string hostTargetString() { return hostTarget().to_string(); }
 
 bool isValidTarget(const std::string &target) {
   return target == "host" || Halide::Target::validate_target_string(target);
 }
 
 int floatVectorWidth(const std::string &target) {
-  Halide::Target t = target == "host" ? Halide::get_host_target() : Halide::Target(target);
+  Halide::Target t = target == "host" ? hostTarget() : Halide::Target(target);
   return t.natural_vector_size<float>();
 }
 

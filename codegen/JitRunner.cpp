@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/JitRunner.h"
+#include "codegen/HostTarget.h"
 #include "codegen/Lowering.h"
 #include "codegen/Threads.h"
 #include "codegen/runtime/cnnopt_model_api.h"
@@ -192,7 +193,7 @@ std::unique_ptr<JitModel> JitModel::compile(const KernelProgram &program,
   try {
     auto impl = std::make_unique<Impl>();
     impl->program = program;
-    Target t = (target == "host" ? get_jit_target_from_environment() : Target(target))
+    Target t = (target == "host" ? jitTarget() : Target(target))
                    .with_feature(Target::JIT)
                    .with_feature(Target::UserContext);
     LoweredModel lowered = lowerModel(program, t, "cnnopt_jit");

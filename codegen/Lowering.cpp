@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Lowering.h"
+#include "codegen/HostTarget.h"
 #include "codegen/Algorithms.h"
 #include "codegen/Prepacker.h"
 #include "codegen/Schedules.h"
@@ -322,7 +323,7 @@ public:
       Buffer<float> slice = sizes.empty() ? Buffer<float>::make_scalar(packedData.data() + e.offset)
                                           : Buffer<float>(packedData.data() + e.offset, sizes);
       Func definition = e.definition;
-      definition.realize(slice, get_jit_target_from_environment());
+      definition.realize(slice, jitTarget());
     }
   }
 

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/ModuleEmitter.h"
+#include "codegen/HostTarget.h"
 #include "codegen/Lowering.h"
 #include "codegen/ObjectParts.h"
 
@@ -20,7 +21,7 @@ using namespace Halide;
 namespace {
 
 Target targetFor(const std::string &name) {
-  Target target = name == "host" ? get_host_target() : Target(name);
+  Target target = name == "host" ? hostTarget() : Target(name);
   return target.with_feature(Target::UserContext);
 }
 

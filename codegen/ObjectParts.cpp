@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/ObjectParts.h"
+#include "codegen/HostTarget.h"
 #include "codegen/Threads.h"
 
 #include <algorithm>
@@ -131,7 +132,7 @@ int objectParts(int jobs, size_t functions, const Target &target, bool archive) 
     return 1;
   if (archive)
     return parts;
-  Target host = get_host_target();
+  Target host = hostTarget();
   bool hostFormat = target.os == host.os && target.arch == host.arch && target.bits == host.bits;
   return hostFormat && haveRelocatableLinker() ? parts : 1;
 }
