@@ -204,9 +204,10 @@ def run_cnnopt_batches(cnnopt_run, model_file, input_sets, outputs, workdir, wei
 # ---------------------------------------------------------------------------
 # Comparison
 # ---------------------------------------------------------------------------
-def compare(label, ours, ref, rtol=None):
-    """True when `ours` matches `ref` (numpy arrays) within the tolerance;
-    prints one line either way, and where the worst error is on failure."""
+def compare(label, ours, ref, rtol=None, atol=0.0):
+    """True when `ours` matches `ref` (numpy arrays) within the tolerance,
+    rtol * max(1, max|ref|) or atol where that is larger; prints one line
+    either way, and where the worst error is on failure."""
     rtol = RTOL if rtol is None else rtol
     ref = np.asarray(ref, dtype=np.float64)
     ours = np.asarray(ours, dtype=np.float64)
@@ -214,7 +215,7 @@ def compare(label, ours, ref, rtol=None):
         print(f"FAIL {label}: shape {list(ours.shape)}, torch {list(ref.shape)}")
         return False
     peak = float(np.max(np.abs(ref))) if ref.size else 0.0
-    tol = rtol * max(1.0, peak)
+    tol = max(rtol * max(1.0, peak), atol)
     if ref.size == 0:
         print(f"ok   {label}: empty {list(ref.shape)}")
         return True
