@@ -13,9 +13,9 @@ hyper-parameters), so any model of models/ trains with any optimizer.
 Compared: each step's loss, then every parameter and buffer of the final
 state_dict (running statistics and num_batches_tracked included), each
 within 1e-3 * max(1, max|torch|), and SGD's updates at their own scale;
-each tolerance grows by twice what rounding-sized input noise moves the
-tensor in PyTorch's own reruns (ReLU kinks in deep models). Exit status 0
-when all match.
+each tolerance grows by three times what rounding-sized input noise moves
+the tensor in PyTorch's own reruns (ReLU kinks in deep models). Exit
+status 0 when all match.
 """
 
 import argparse
@@ -41,8 +41,12 @@ import torch.nn as nn  # noqa: E402
 RTOL = 1e-3
 # PyTorch reruns on inputs perturbed by this relative noise, which measure
 # each tensor's sensitivity to rounding (see torch_steps' caller).
-SENSITIVITY_RUNS = 2
+SENSITIVITY_RUNS = 3
 PERTURBATION = 1e-6
+# cnnopt's rounding (Winograd's transforms, other summation orders) moves a
+# deep model about as far as a few times that noise: its deviation is
+# compared with SPREAD_FACTOR times the largest of the reruns'.
+SPREAD_FACTOR = 3
 # The change a step makes to each tensor, relative to PyTorch's change.
 DELTA_RTOL = 2e-3
 # Each optimizer as the .cnn train declaration writes it and as torch.optim
@@ -198,9 +202,10 @@ def main():
     # How far rounding-sized changes move each tensor on PyTorch's own side:
     # in a deep model a ReLU input within rounding of zero may fall on either
     # side of the kink, and the few gradients that sum over it then change by
-    # a whole term (float32 and float64 PyTorch can disagree so too). Twice
-    # that spread is added to each tensor's tolerance; where no input is that
-    # close to a kink it is rounding noise and the tolerance stays tight.
+    # a whole term (float32 and float64 PyTorch can disagree so too).
+    # SPREAD_FACTOR times that spread widens each tensor's tolerance; where
+    # no input is that close to a kink it is rounding noise and the
+    # tolerance stays tight.
     noise = np.random.default_rng(args.seed + 11)
     spread = {k: 0.0 for k in final}
     for _ in range(args.sensitivity_runs):
@@ -252,7 +257,7 @@ def main():
             if name not in trained:
                 continue
             good &= e2e_lib.compare(f"{label} {name}", trained[name], final[name],
-                                    atol=2 * spread[name])
+                                    atol=SPREAD_FACTOR * spread[name])
             # The update itself, at its own scale: a wrong term of the
             # optimizer (a missing decay, bias correction) is small beside
             # the weights but not beside their change.
@@ -262,7 +267,7 @@ def main():
             ours = trained[name].astype(np.float64) - initial[name]
             err = float(np.max(np.abs(ours - delta))) if delta.size else 0.0
             tol = args.delta_rtol * float(np.max(np.abs(delta))) + 1e-6 if delta.size else 0.0
-            tol += 2 * spread[name]
+            tol += SPREAD_FACTOR * spread[name]
             if err > tol:
                 print(f"FAIL {label} {name}: the update differs by {err:.3e} "
                       f"(tol {tol:.3e}, max|torch update| {np.max(np.abs(delta)):.3e})")
