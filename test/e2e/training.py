@@ -71,8 +71,9 @@ ADAM_EPS = 1e-4
 # gets sum(dy) = 0 in exact arithmetic) would take a full step of random
 # sign on either side. Deep models take a larger one (--adam-eps): there a
 # ReLU input within rounding of zero moves a few gradients by a whole term,
-# and Adam turns a small absolute change into a large step. Its updates are compared at the weights' scale only,
-# for the same reason; SGD's, linear in the gradient, at their own too.
+# and Adam turns a small absolute change into a large step. Adam's updates
+# are compared at the weights' scale only, for the same reason; SGD's,
+# linear in the gradient, at their own too.
 
 
 def without_random_ops(source, module):
