@@ -16,8 +16,7 @@ bool isValidTarget(const std::string &target) {
 }
 
 int floatVectorWidth(const std::string &target) {
-  Halide::Target t = target == "host" ? hostTarget() : Halide::Target(target);
-  return t.natural_vector_size<float>();
+  return targetNamed(target).natural_vector_size<float>();
 }
 
 } // namespace cnnopt::codegen

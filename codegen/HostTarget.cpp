@@ -33,6 +33,10 @@ Halide::Target hostTarget() {
   return target;
 }
 
+Halide::Target targetNamed(const std::string &name) {
+  return name == "host" ? hostTarget() : Halide::Target(name);
+}
+
 Halide::Target jitTarget() {
   const char *fromEnvironment = std::getenv("HL_JIT_TARGET");
   return fromEnvironment && *fromEnvironment ? Halide::get_jit_target_from_environment()

@@ -9,10 +9,16 @@
 
 #include "Halide.h"
 
+#include <string>
+
 namespace cnnopt::codegen {
 
 /// The target of this machine's CPU, for objects that run here.
 Halide::Target hostTarget();
+
+/// The target a --target name means: "host" is hostTarget(), anything else
+/// a Halide target string (valid: isValidTarget()).
+Halide::Target targetNamed(const std::string &name);
 
 /// The target of JIT-compiled code: HL_JIT_TARGET where it is set (Halide's
 /// own convention), else hostTarget().

@@ -21,8 +21,7 @@ using namespace Halide;
 namespace {
 
 Target targetFor(const std::string &name) {
-  Target target = name == "host" ? hostTarget() : Target(name);
-  return target.with_feature(Target::UserContext);
+  return targetNamed(name).with_feature(Target::UserContext);
 }
 
 OutputFileType outputType(ArtifactKind kind) {

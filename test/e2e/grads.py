@@ -31,15 +31,20 @@ import torch.nn.functional as F  # noqa: E402
 RTOL = 1e-3
 BATCH = 3
 BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
-# Families whose forward differs in training (their ops.py references are
-# inference's) and how to compute them in training mode.
+
+
+def training_bn(t, p, s, eps=1e-5):
+    """batch_norm `s` of p applied to t on batch statistics, as a training
+    step computes it (its running statistics left as they are)."""
+    return F.batch_norm(t, p[s + ".running_mean"].clone(), p[s + ".running_var"].clone(),
+                        p[s + ".weight"], p[s + ".bias"], True, 0.1, eps)
+
+
 def with_training_bn(ref):
     """`ref` of a fusion case with ops._bn on batch statistics."""
     def training_ref(i, p):
         inference_bn = ops._bn
-        ops._bn = lambda t, p, s: F.batch_norm(
-            t, p[s + ".running_mean"].clone(), p[s + ".running_var"].clone(),
-            p[s + ".weight"], p[s + ".bias"], True, 0.1, 1e-5)
+        ops._bn = training_bn
         try:
             return ref(i, p)
         finally:
@@ -47,10 +52,11 @@ def with_training_bn(ref):
     return training_ref
 
 
+# Families whose forward differs in training (their ops.py references are
+# inference's) and how to compute them in training mode.
 TRAINING_REFS = {
-    "batch_norm": lambda c: (lambda i, p: F.batch_norm(
-        i["x"], p["y.running_mean"].clone(), p["y.running_var"].clone(), p["y.weight"],
-        p["y.bias"], True, 0.1, 1e-3 if "eps" in c.name else 1e-5)),
+    "batch_norm": lambda c: (lambda i, p: training_bn(i["x"], p, "y",
+                                                      1e-3 if "eps" in c.name else 1e-5)),
     "fusion": lambda c: with_training_bn(c.ref),
 }
 # Regularisers draw random masks in training: regulariser_stats.py tests them.
