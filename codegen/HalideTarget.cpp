@@ -19,4 +19,6 @@ int floatVectorWidth(const std::string &target) {
   return targetNamed(target).natural_vector_size<float>();
 }
 
+bool isGpuTarget(const std::string &target) { return targetNamed(target).has_gpu_feature(); }
+
 } // namespace cnnopt::codegen

@@ -20,6 +20,10 @@ bool isValidTarget(const std::string &target);
 /// Floats per vector register on `target` (a valid target string).
 int floatVectorWidth(const std::string &target);
 
+/// Whether code for `target` (a valid target string) runs its stages on a
+/// GPU: CUDA, OpenCL, Metal, ... features.
+bool isGpuTarget(const std::string &target);
+
 } // namespace cnnopt::codegen
 
 #endif // CNNOPT_CODEGEN_HALIDETARGET_H

@@ -224,7 +224,8 @@ private:
        << "_plan_pieces,\n"
        << "  " << pipe.program.inputs.size() << ", " << pipe.program.outputs.size() << ", " << m
        << "_plan_outputs,\n"
-       << "  " << (pipe.withArrays ? 1 : 0) << ", NULL, NULL};\n\n";
+       << "  " << (pipe.withArrays ? 1 : 0) << ", NULL, NULL, "
+       << (options.gpu ? "halide_copy_to_host, halide_device_free" : "NULL, NULL") << "};\n\n";
   }
 
   /// The training step (cnnopt --train): its plan, where its inputs come
@@ -345,13 +346,20 @@ private:
        << m << "_error))) != CNNOPT_OK)\n    return cnnopt_status;\n"
        << "  cnnopt_status = cnnopt_api_train_step(&" << m << "_train_info, &" << m
        << "_train_cache,\n"
-       << "                                        cnnopt_api_begin_call(&cnnopt_context),\n"
+       << "                                        " << beginCall() << ",\n"
        << "                                        cnnopt_data, batch, params, opt_state, lr, "
           "step, seed, loss,\n"
        << "                                        cnnopt_context.message, "
           "sizeof(cnnopt_context.message));\n"
        << "  return cnnopt_api_end_call(cnnopt_status, &cnnopt_context, " << m << "_error, sizeof("
        << m << "_error));\n}\n\n";
+  }
+
+  /// The call that starts a pipeline call: a GPU object's reports its
+  /// device runtime's generic errors as device errors.
+  std::string beginCall() const {
+    return options.gpu ? "cnnopt_api_begin_device_call(&cnnopt_context)"
+                       : "cnnopt_api_begin_call(&cnnopt_context)";
   }
 
   void tensorTable(const std::string &name, const KernelProgram &prog,
@@ -422,11 +430,14 @@ private:
        << " * of the tensors between stages, kept across calls: a context runs one\n"
        << " * call at a time (give each thread its own). */\n"
        << "typedef struct " << m << "_context {\n  float *params;\n  float *packed;\n"
-       << "  cnnopt_arena *arena;\n} " << m << "_context;\n\n"
+       << "  cnnopt_arena *arena;\n"
+       << "  cnnopt_arrays *arrays; /* params and packed as buffers (a GPU's stay resident) */\n"
+       << "} " << m << "_context;\n\n"
        << "/* Frees a context (NULL is ignored). */\n"
        << "static inline void " << m << "_context_destroy(" << m << "_context *ctx) {\n"
        << "  if (!ctx)\n    return;\n  free(ctx->params);\n  free(ctx->packed);\n"
        << "  if (ctx->arena)\n    cnnopt_arena_release(ctx->arena);\n  free(ctx->arena);\n"
+       << "  cnnopt_api_arrays_release(&" << m << "_plan, ctx->arrays);\n  free(ctx->arrays);\n"
        << "  free(ctx);\n}\n\n"
        << "/* Copies params (" << m << "_PARAM_FLOATS floats) and packs them; the caller\n"
        << " * may free or change its array afterwards. NULL on failure, with\n * " << m
@@ -442,19 +453,24 @@ private:
        << "    ctx->params = (float *)malloc((" << m << "_PARAM_FLOATS > 0 ? " << m
        << "_PARAM_FLOATS : 1) * sizeof(float));\n"
        << "    ctx->packed = (float *)malloc(" << m << "_PACKED_FLOATS * sizeof(float));\n"
-       << "    ctx->arena = (cnnopt_arena *)calloc(1, sizeof(cnnopt_arena));\n  }\n"
-       << "  if (!ctx || !ctx->params || !ctx->packed || !ctx->arena) {\n    " << m
+       << "    ctx->arena = (cnnopt_arena *)calloc(1, sizeof(cnnopt_arena));\n"
+       << "    ctx->arrays = (cnnopt_arrays *)calloc(1, sizeof(cnnopt_arrays));\n  }\n"
+       << "  if (!ctx || !ctx->params || !ctx->packed || !ctx->arena || !ctx->arrays) {\n    " << m
        << "_context_destroy(ctx);\n    snprintf(" << m << "_error, sizeof(" << m
        << "_error), \"out of memory for a context\");\n    return NULL;\n  }\n"
        << "  memcpy(ctx->params, params, " << m << "_PARAM_FLOATS * sizeof(float));\n"
        << "  cnnopt_api_wrap_params(&cnnopt_buffers[0], &cnnopt_dims[0], ctx->params, " << m
        << "_PARAM_FLOATS);\n"
        << "  status = cnnopt_api_run_packs(&" << m
-       << "_plan, cnnopt_api_begin_call(&cnnopt_context), &cnnopt_buffers[0],\n"
+       << "_plan, " << beginCall() << ", &cnnopt_buffers[0],\n"
        << "                                ctx->packed, cnnopt_context.message, "
           "sizeof(cnnopt_context.message));\n"
        << "  if (cnnopt_api_end_call(status, &cnnopt_context, " << m << "_error, sizeof(" << m
        << "_error))) {\n    " << m << "_context_destroy(ctx);\n    return NULL;\n  }\n"
+       << "  cnnopt_api_wrap_params(&ctx->arrays->params, &ctx->arrays->params_dim, ctx->params, "
+       << m << "_PARAM_FLOATS);\n"
+       << "  cnnopt_api_wrap_params(&ctx->arrays->packed, &ctx->arrays->packed_dim, ctx->packed, "
+       << m << "_PACKED_FLOATS);\n"
        << "  return ctx;\n}\n\n";
   }
 
@@ -484,12 +500,11 @@ private:
        << "  int cnnopt_batch = -1, cnnopt_status;\n  cnnopt_call cnnopt_context;\n"
        << "  void *cnnopt_user_context;\n";
     if (ctx)
-      os << "  halide_buffer_t cnnopt_arrays[2];\n  halide_dimension_t cnnopt_array_dims[2];\n"
-         << "  if (!ctx) {\n    snprintf(" << m << "_error, sizeof(" << m
+      os << "  if (!ctx) {\n    snprintf(" << m << "_error, sizeof(" << m
          << "_error), \"'ctx' is a null pointer\");\n    return CNNOPT_ERROR_SHAPE;\n  }\n";
     else if (!options.embeddedWeights)
       os << "  halide_buffer_t cnnopt_packed;\n  halide_dimension_t cnnopt_packed_dim;\n"
-         << "  float *cnnopt_packed_data;\n";
+         << "  float *cnnopt_packed_data;\n  int cnnopt_params_on_device;\n";
     auto check = [&](const char *table, size_t k, const std::string &name) {
       os << "  if ((cnnopt_status = cnnopt_api_check(" << name << ", &" << m << "_" << table << "["
          << k << "], &cnnopt_batch, " << m << "_error,\n"
@@ -503,14 +518,10 @@ private:
     std::string run = "cnnopt_api_run_plan(&" + m +
                       "_plan, cnnopt_user_context, cnnopt_batch, cnnopt_inputs, ";
     std::string message = "cnnopt_context.message, sizeof(cnnopt_context.message)";
-    os << "  cnnopt_user_context = cnnopt_api_begin_call(&cnnopt_context);\n";
+    os << "  cnnopt_user_context = " << beginCall() << ";\n";
     if (ctx) {
-      os << "  cnnopt_api_wrap_params(&cnnopt_arrays[0], &cnnopt_array_dims[0], ctx->params, "
-         << m << "_PARAM_FLOATS);\n"
-         << "  cnnopt_api_wrap_params(&cnnopt_arrays[1], &cnnopt_array_dims[1], ctx->packed, "
-         << m << "_PACKED_FLOATS);\n"
-         << "  cnnopt_status = " << run << "&cnnopt_arrays[0],\n"
-         << "                                      &cnnopt_arrays[1], cnnopt_outputs, ctx->arena,\n"
+      os << "  cnnopt_status = " << run << "&ctx->arrays->params,\n"
+         << "                                      &ctx->arrays->packed, cnnopt_outputs, ctx->arena,\n"
          << "                                      " << message << ");\n";
     } else if (options.embeddedWeights) {
       os << "  cnnopt_status = " << run << "NULL, NULL,\n"
@@ -529,9 +540,13 @@ private:
          << "  cnnopt_status = cnnopt_api_run_packs(&" << m
          << "_plan, cnnopt_user_context, params, cnnopt_packed_data,\n"
          << "                                       " << message << ");\n"
+         << "  cnnopt_params_on_device = params->device != 0;\n"
          << "  if (!cnnopt_status)\n    cnnopt_status = " << run << "params,\n"
          << "                                        &cnnopt_packed, cnnopt_outputs, NULL,\n"
          << "                                        " << message << ");\n"
+         << "  if (!cnnopt_params_on_device)\n"
+         << "    cnnopt_api_device_release(&" << m << "_plan, cnnopt_user_context, params);\n"
+         << "  cnnopt_api_device_release(&" << m << "_plan, cnnopt_user_context, &cnnopt_packed);\n"
          << "  free(cnnopt_packed_data);\n";
     }
     os << "  return cnnopt_api_end_call(cnnopt_status, &cnnopt_context, " << m << "_error, sizeof("

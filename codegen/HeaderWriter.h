@@ -24,6 +24,9 @@ struct HeaderOptions {
   std::string headerFile;       ///< this header's file name, for the banner
   std::string objectFile;       ///< what to link, for the banner
   bool embeddedWeights = false; ///< the stages take no parameter buffers
+  /// The object's stages run on a GPU: its plans free device copies and
+  /// bring outputs back through Halide's runtime (cnnopt_plan::copy_to_host).
+  bool gpu = false;
   std::string pipelineSymbol;   ///< the prefix of the compiled functions' names
   const ExecutionPlan *plan = nullptr; ///< how the compiled functions run (required)
   /// With `cnnopt --train`: the training step, its plan and its functions'

@@ -10,6 +10,7 @@
 #include "codegen/HostTarget.h"
 #include "codegen/Lowering.h"
 #include "codegen/ObjectParts.h"
+#include "codegen/Threads.h"
 
 #include <filesystem>
 #include <optional>
@@ -56,8 +57,8 @@ bool emitModule(const KernelProgram &program, const EmitRequest &request, std::s
                     ? objectParts(request.jobs, functions.size(), target, library)
                     : 1;
     if (parts > 1) {
-      emitObjectParts(functions, target, parts, program.name, request.path, library,
-                      request.progress);
+      emitObjectParts(functions, target, parts, compileThreads(request.jobs), program.name,
+                      request.path, library, request.progress);
       return true;
     }
     Module module = compileFunctions(functions, target, request.progress);

@@ -127,19 +127,30 @@ std::string readText(const std::filesystem::path &path) {
 } // namespace
 
 int objectParts(int jobs, size_t functions, const Target &target, bool archive) {
-  int parts = int(std::min<size_t>(size_t(compileThreads(jobs)), functions / kMinFunctionsPerPart));
-  if (parts < 2 || target.has_gpu_feature())
-    return 1;
-  if (archive)
-    return parts;
   Target host = hostTarget();
   bool hostFormat = target.os == host.os && target.arch == host.arch && target.bits == host.bits;
-  return hostFormat && haveRelocatableLinker() ? parts : 1;
+  bool joinable = archive || (hostFormat && haveRelocatableLinker());
+  if (target.has_gpu_feature()) {
+    // Halide names every lowered module's device code alike, and a linked
+    // module keeps one of them: each function's kernels need an object of
+    // their own.
+    if (!joinable)
+      throw CompileError("an object for a GPU target (" + target.to_string() +
+                         ") is joined from one object per function, which needs the linker "
+                         "'ld' and a target of this machine's format; write a static library "
+                         "(.a) instead");
+    return int(std::max<size_t>(functions, 1));
+  }
+  int parts = int(std::min<size_t>(size_t(compileThreads(jobs)), functions / kMinFunctionsPerPart));
+  if (parts < 2)
+    return 1;
+  return joinable ? parts : 1;
 }
 
 void emitObjectParts(const std::vector<const LoweredFunction *> &functions, const Target &target,
-                     int parts, const std::string &name, const std::string &path, bool archive,
-                     const ProgressFn &progress) {
+                     int parts, int threads, const std::string &name, const std::string &path,
+                     bool archive, const ProgressFn &progress) {
+  threads = std::max(1, std::min(threads, parts));
   ScratchDir scratch(path + ".parts");
   std::string runtime = (scratch.path / (name + "_runtime.o")).string();
   // Task 0 is the runtime's compile (the longest), task k the lowering of
@@ -147,7 +158,7 @@ void emitObjectParts(const std::vector<const LoweredFunction *> &functions, cons
   std::vector<std::optional<Module>> lowered(functions.size());
   std::mutex progressLock;
   int loweredCount = 0;
-  forEachOnThreads(functions.size() + 1, parts, [&](size_t task) {
+  forEachOnThreads(functions.size() + 1, threads, [&](size_t task) {
     if (task == 0) {
       compile_standalone_runtime(runtime, functionTarget(target));
       return;
@@ -168,9 +179,9 @@ void emitObjectParts(const std::vector<const LoweredFunction *> &functions, cons
   std::vector<std::string> objects;
   for (size_t k = 0; k < dealt.size(); ++k)
     objects.push_back((scratch.path / (name + "_" + std::to_string(k) + ".o")).string());
-  onThreads(parts, [&](int k) {
-    Module part = link_modules(dealt[size_t(k)].front().name(), dealt[size_t(k)]);
-    part.compile({{OutputFileType::object, objects[size_t(k)]}});
+  forEachOnThreads(dealt.size(), threads, [&](size_t k) {
+    Module part = link_modules(dealt[k].front().name(), dealt[k]);
+    part.compile({{OutputFileType::object, objects[k]}});
   });
   objects.push_back(runtime);
   if (archive) {

@@ -23,16 +23,20 @@ namespace cnnopt::codegen {
 /// (0: one per core) for `target`: 1 (one module, one LLVM compile) when
 /// there is one thread, too little to share, or no way to join objects of
 /// `target` here (a relocatable link needs `ld` and a host-format target).
+/// A GPU target always takes one part per function (each function's device
+/// code in an object of its own); throws Halide::CompileError where such
+/// parts cannot be joined.
 int objectParts(int jobs, size_t functions, const Halide::Target &target, bool archive);
 
 /// Lowers `functions` for `target` and compiles them in `parts` objects of
-/// about equal size, plus Halide's runtime, `parts` threads at a time; joins
+/// about equal size, plus Halide's runtime, `threads` at a time; joins
 /// them at `path`: an archive of `<name>_<k>.o` members with `archive`,
 /// else one relocatable object. `progress` as for compileModel(), from any
 /// of the threads, one call at a time. Throws Halide::Error on failure.
 void emitObjectParts(const std::vector<const LoweredFunction *> &functions,
-                     const Halide::Target &target, int parts, const std::string &name,
-                     const std::string &path, bool archive, const ProgressFn &progress);
+                     const Halide::Target &target, int parts, int threads,
+                     const std::string &name, const std::string &path, bool archive,
+                     const ProgressFn &progress);
 
 } // namespace cnnopt::codegen
 

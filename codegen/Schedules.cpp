@@ -152,8 +152,27 @@ int weightBlock(const Kernel &kernel, const Shape &resultShape, const Target &ta
   return schedules::channelsLastTileChannels(int(resultShape[1]), int(resultShape[3]), target);
 }
 
+namespace {
+
+/// GPU targets: no channels-last layouts or flat pixels (Lowering.cpp keeps
+/// NCHW), one schedule per family in schedules/Gpu.cpp.
+void scheduleGpuKernel(const Kernel &kernel, KernelFuncs &funcs, bool inlined) {
+  if (isWinograd(kernel))
+    scheduleGpuWinograd(funcs);
+  else if (isConv(kernel) || kernel.op == "conv_transpose2d")
+    scheduleGpuConv(funcs);
+  else
+    scheduleGpuGeneric(funcs, inlined);
+}
+
+} // namespace
+
 void scheduleKernel(const Kernel &kernel, KernelFuncs &funcs, const Target &target,
                     const KernelPlacement &placement) {
+  if (schedules::isGpu(target)) {
+    scheduleGpuKernel(kernel, funcs, placement.inlined);
+    return;
+  }
   // Parameter-only data (transformed weights, ...): once per call.
   for (auto &[role, stage] : funcs.stages)
     if (role.rfind("packed_", 0) == 0)

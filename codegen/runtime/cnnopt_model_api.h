@@ -51,6 +51,11 @@ typedef struct halide_buffer_t {
 #define CNNOPT_TYPE_CODE(code) (code)
 #endif
 
+/* halide_buffer_t's flags (halide_buffer_flag_*): which copy of a GPU
+ * object's buffer is newer, the host's or the device's. */
+#define CNNOPT_HOST_DIRTY 1
+#define CNNOPT_DEVICE_DIRTY 2
+
 /* The largest tensor rank. */
 #define CNNOPT_MAX_RANK 5
 
@@ -86,7 +91,9 @@ enum {
   CNNOPT_OK = 0,
   CNNOPT_ERROR_SHAPE = 1,   /* an argument's shape, type or layout does not fit the model */
   CNNOPT_ERROR_RUNTIME = 2, /* the compiled pipeline failed (Halide's code) */
-  CNNOPT_ERROR_MEMORY = 3   /* the pipeline ran out of memory or needed too large a buffer */
+  CNNOPT_ERROR_MEMORY = 3,  /* the pipeline ran out of memory or needed too large a buffer */
+  CNNOPT_ERROR_DEVICE = 4   /* a GPU object's device failed: none found, out of device memory,
+                               a copy or a kernel launch failed */
 };
 
 /* The most elements one tensor may hold: Halide buffers index with 32-bit
@@ -353,6 +360,9 @@ extern "C" {
 typedef void (*halide_error_handler_t)(void *, const char *);
 extern halide_error_handler_t halide_set_error_handler(halide_error_handler_t handler);
 extern int halide_set_num_threads(int n);
+/* Referenced by GPU objects' plans only (cnnopt_plan::copy_to_host). */
+extern int halide_copy_to_host(void *user_context, struct halide_buffer_t *buf);
+extern int halide_device_free(void *user_context, struct halide_buffer_t *buf);
 #ifdef __cplusplus
 }
 #endif
@@ -375,6 +385,7 @@ extern int halide_set_num_threads(int n);
 typedef struct cnnopt_call {
   uint64_t magic; /* CNNOPT_CALL_MAGIC */
   char message[400];
+  int device; /* a GPU object's call (cnnopt_api_begin_device_call) */
 } cnnopt_call;
 
 static inline void cnnopt_api_halide_error(void *user_context, const char *message) {
@@ -396,7 +407,15 @@ static inline void cnnopt_api_halide_error(void *user_context, const char *messa
 static inline void *cnnopt_api_begin_call(cnnopt_call *call) {
   call->magic = CNNOPT_CALL_MAGIC;
   call->message[0] = 0;
+  call->device = 0;
   halide_set_error_handler(cnnopt_api_halide_error);
+  return call;
+}
+
+/* cnnopt_api_begin_call for a GPU object's pipelines. */
+static inline void *cnnopt_api_begin_device_call(cnnopt_call *call) {
+  cnnopt_api_begin_call(call);
+  call->device = 1;
   return call;
 }
 
@@ -409,10 +428,16 @@ static inline int cnnopt_api_end_call(int status, const cnnopt_call *call, char 
   }
   snprintf(message, size, "the compiled pipeline failed (Halide error %d): %s", status,
            call->message[0] ? call->message : "no message");
-  /* halide_error_code_out_of_memory, _buffer_allocation_too_large,
-   * _buffer_extents_too_large */
-  if (status == -11 || status == -5 || status == -6)
+  /* halide_error_code_buffer_allocation_too_large, _buffer_extents_too_large
+   * (OpenCL's CL_OUT_OF_RESOURCES, CL_OUT_OF_HOST_MEMORY in a GPU object),
+   * and, on the CPU, _out_of_memory. */
+  if (status == -5 || status == -6 || (status == -11 && !call->device))
     return CNNOPT_ERROR_MEMORY;
+  /* A GPU object's other failures come from its device runtime, which
+   * returns its own codes (CUDA's CUresult, OpenCL's CL_*): no driver, no
+   * device, out of device memory, a kernel that does not build or launch. */
+  if (call->device)
+    return CNNOPT_ERROR_DEVICE;
   return CNNOPT_ERROR_RUNTIME;
 }
 
@@ -481,7 +506,46 @@ typedef struct cnnopt_plan {
    * cnnopt-run --profile times the stages with it. */
   void (*on_step)(void *user, int step, int finished);
   void *on_step_user;
+  /* A GPU object's halide_copy_to_host and halide_device_free (NULL for
+   * CPU code): the stages leave their results on the device, and these
+   * bring the outputs back and free the copies a call made. */
+  int (*copy_to_host)(void *user_context, halide_buffer_t *buffer);
+  int (*device_free)(void *user_context, halide_buffer_t *buffer);
 } cnnopt_plan;
+
+/* Before a GPU plan reads `b`: a buffer with no device copy yet holds its
+ * data on the host (Halide copies host-dirty buffers to the device). */
+static inline void cnnopt_api_mark_host(const cnnopt_plan *plan, halide_buffer_t *b) {
+  if (plan->device_free && b && !b->device)
+    b->flags |= CNNOPT_HOST_DIRTY;
+}
+
+/* Frees `b`'s device copy, if it has one (0, or a Halide error code). */
+static inline int cnnopt_api_device_release(const cnnopt_plan *plan, void *user_context,
+                                            halide_buffer_t *b) {
+  return plan->device_free && b && b->device ? plan->device_free(user_context, b) : 0;
+}
+
+/* Brings `b`'s data back to the host if its device copy is newer. */
+static inline int cnnopt_api_to_host(const cnnopt_plan *plan, void *user_context,
+                                     halide_buffer_t *b) {
+  return plan->copy_to_host && b && b->device ? plan->copy_to_host(user_context, b) : 0;
+}
+
+/* A context's parameter and packed arrays as the stages read them, kept
+ * across calls so that a GPU object's device copies of them stay
+ * resident; cnnopt_api_arrays_release frees those. */
+typedef struct cnnopt_arrays {
+  halide_buffer_t params, packed;
+  halide_dimension_t params_dim, packed_dim;
+} cnnopt_arrays;
+
+static inline void cnnopt_api_arrays_release(const cnnopt_plan *plan, cnnopt_arrays *arrays) {
+  if (!arrays)
+    return;
+  cnnopt_api_device_release(plan, NULL, &arrays->params);
+  cnnopt_api_device_release(plan, NULL, &arrays->packed);
+}
 
 #define CNNOPT_HALIDE_OUT_OF_MEMORY (-11)        /* halide_error_code_out_of_memory */
 #define CNNOPT_HALIDE_ALLOCATION_TOO_LARGE (-5)  /* halide_error_code_buffer_allocation_too_large */
@@ -611,6 +675,12 @@ static inline size_t cnnopt_api_plan_arena(const cnnopt_plan *plan, const size_t
 /* Runs every stage: `inputs` and `outputs` in the model's order, already
  * checked; `params` and `packed` when plan->with_arrays; the tensors
  * between stages in `arena` (a context's; NULL: one for this call only).
+ * With a GPU plan, inputs and outputs that arrive without a device copy
+ * are host arrays: the outputs come back to the host and every device copy
+ * this call made of them is freed; buffers that arrive on the device stay
+ * there (the outputs device-dirty), for callers that chain models. The
+ * device copies of `params` and `packed` are the caller's to free. The
+ * tensors between stages leave the device after their last reader.
  * Returns 0 or the failing stage's Halide error code (message from
  * Halide's handler), or, with `message`, CNNOPT_HALIDE_OUT_OF_MEMORY when
  * the tensors between stages cannot be allocated and
@@ -633,6 +703,8 @@ static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_contex
   void **args;
   halide_buffer_t *views = NULL; /* a flat_pixels step's matrices */
   halide_dimension_t(*view_dims)[2] = NULL;
+  /* Per input, then output: it arrived without a device copy. */
+  char *host_only = (char *)calloc((size_t)(plan->n_inputs + plan->n_outputs + 1), 1);
   memset(&call_arena, 0, sizeof(call_arena));
   if (!arena)
     arena = &call_arena;
@@ -642,16 +714,23 @@ static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_contex
   args = (void **)calloc((size_t)most_reads + 4, sizeof(void *));
   views = (halide_buffer_t *)calloc((size_t)most_reads + 1, sizeof(halide_buffer_t));
   view_dims = (halide_dimension_t(*)[2])calloc((size_t)most_reads + 1, sizeof(*view_dims));
-  if (!own || !dims || !slot || !bytes || !args || !views || !view_dims) {
+  if (!own || !dims || !slot || !bytes || !args || !views || !view_dims || !host_only) {
     snprintf(message, size, "out of memory for the model's tensor table");
     status = CNNOPT_HALIDE_OUT_OF_MEMORY;
     goto done;
   }
-  for (k = 0; k < plan->n_inputs; ++k)
+  for (k = 0; k < plan->n_inputs; ++k) {
     slot[k] = inputs[k];
-  for (k = 0; k < plan->n_outputs; ++k)
+    host_only[k] = inputs[k] && !inputs[k]->device;
+    cnnopt_api_mark_host(plan, inputs[k]);
+  }
+  for (k = 0; k < plan->n_outputs; ++k) {
+    host_only[plan->n_inputs + k] = !outputs[k]->device;
     if (plan->outputs[k].source == CNNOPT_FROM_STAGE)
       slot[plan->outputs[k].slot] = outputs[k];
+  }
+  cnnopt_api_mark_host(plan, params);
+  cnnopt_api_mark_host(plan, packed);
   /* The tensors between stages: their sizes, then their places. */
   for (s = 0; s < plan->n_steps; ++s) {
     int r = plan->steps[s].result;
@@ -724,19 +803,37 @@ static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_contex
     status = step->run(args);
     if (plan->on_step)
       plan->on_step(plan->on_step_user, s, 1);
+    for (k = plan->n_inputs; k < plan->n_slots && plan->device_free; ++k)
+      if (slot[k] == &own[k] && plan->last_reader[k] == s)
+        cnnopt_api_device_release(plan, user_context, &own[k]);
   }
   for (k = 0; k < plan->n_outputs && !status; ++k) {
     const cnnopt_plan_output *out = &plan->outputs[k];
     size_t out_bytes = (size_t)cnnopt_api_elements(outputs[k]) * 4;
-    if (out->source == CNNOPT_FROM_SLOT)
+    if (out->source != CNNOPT_FROM_STAGE && outputs[k]->device)
+      outputs[k]->flags = CNNOPT_HOST_DIRTY; /* written below, on the host */
+    if (out->source == CNNOPT_FROM_SLOT &&
+        !(status = cnnopt_api_to_host(plan, user_context, slot[out->slot])))
       memcpy(outputs[k]->host, slot[out->slot]->host, out_bytes);
     else if (out->source == CNNOPT_FROM_PARAMS)
       memcpy(outputs[k]->host, (const float *)params->host + out->offset, out_bytes);
     else if (out->source == CNNOPT_FROM_PACKED)
       memcpy(outputs[k]->host, (const float *)packed->host + out->offset, out_bytes);
   }
+  for (k = 0; k < plan->n_outputs && plan->device_free; ++k)
+    if (host_only[plan->n_inputs + k]) {
+      if (!status)
+        status = cnnopt_api_to_host(plan, user_context, outputs[k]);
+      cnnopt_api_device_release(plan, user_context, outputs[k]);
+    }
+  for (k = 0; k < plan->n_inputs && plan->device_free; ++k)
+    if (host_only[k])
+      cnnopt_api_device_release(plan, user_context, inputs[k]);
+  for (k = 0; k < plan->n_slots && plan->device_free; ++k)
+    cnnopt_api_device_release(plan, user_context, &own[k]);
 done:
   cnnopt_arena_release(&call_arena);
+  free(host_only);
   free(own);
   free(dims);
   free(slot);
@@ -921,6 +1018,9 @@ static inline int cnnopt_api_train_step(const cnnopt_train_info *info, cnnopt_tr
   if (!status)
     status = cnnopt_api_run_plan(info->plan, user_context, batch, in_ptrs, &params_buffer,
                                  &packed_buffer, out_ptrs, &cache->arena, message, size);
+  /* The parameters change on the host after every step. */
+  cnnopt_api_device_release(info->plan, user_context, &params_buffer);
+  cnnopt_api_device_release(info->plan, user_context, &packed_buffer);
   for (k = 1, at = 0; k < n_out && !status; ++k) {
     int64_t n = cnnopt_api_elements(&out[k]);
     float *to = (info->destinations[k].to_state ? opt_state : params) + info->destinations[k].offset;

@@ -61,6 +61,24 @@ void scheduleLinear(KernelFuncs &funcs, const Halide::Target &target, bool inlin
 /// conv2d_grad_weight: `stored` is its channels-last output or undefined.
 void scheduleConvGradWeight(KernelFuncs &funcs, Halide::Func stored, const Halide::Target &target);
 
+// Gpu.cpp (CUDA, OpenCL: every stage a launch of its own)
+/// `f` and its updates computed once, its pure axes fused and split over
+/// blocks of threads (a scalar, or a scatter, on one thread). Returns the
+/// thread variable of the pure definition.
+Halide::Var scheduleGpuStage(Halide::Func f);
+/// A per-output accumulator computed in the registers of the thread
+/// `thread` of `consumer` that stores its one output.
+void scheduleGpuAccumulator(Halide::Func acc, Halide::Func consumer, Halide::Var thread);
+/// direct, gemm, depthwise and transposed convolutions: one pixel x a
+/// register tile of output channels per thread.
+void scheduleGpuConv(KernelFuncs &funcs);
+/// Winograd: each transform and the GEMM a launch; the GEMM's
+/// accumulators in registers.
+void scheduleGpuWinograd(KernelFuncs &funcs);
+/// Every other kernel: each stage flat, an "acc" accumulator in the
+/// result's threads (unless the result is `inlined` into its consumer).
+void scheduleGpuGeneric(KernelFuncs &funcs, bool inlined);
+
 } // namespace cnnopt::codegen::schedules
 
 #endif // CNNOPT_CODEGEN_SCHEDULES_FAMILIES_H

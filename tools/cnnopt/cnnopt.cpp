@@ -241,6 +241,7 @@ int generateCode(mlir::func::FuncOp func, mlir::func::FuncOp trainStep) {
       emit == Emit::Header && !outputFile.empty() ? outputFile.getValue()
                                                   : headerPathFor(object)).str();
   headerOptions.embeddedWeights = !weightsFile.empty();
+  headerOptions.gpu = cnnopt::codegen::isGpuTarget(target);
   headerOptions.gradCam = !gradCam.empty();
   const float *embedded = weightsFile.empty() ? nullptr : weights.data();
   cnnopt::codegen::ExecutionPlan plan;

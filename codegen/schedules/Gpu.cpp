@@ -1,0 +1,160 @@
+//===- Gpu.cpp - schedules for GPU targets (CUDA, OpenCL) ------------------===//
+//
+// Every stage of a GPU target is a kernel launch of its own (compute_root),
+// its pure axes fused into one index and split into blocks of threads, so
+// that any shape -- a 7 x 7 map, a [batch, features] matrix, a scalar loss --
+// fills whole blocks and the threads of a warp touch neighbouring elements
+// (the innermost axis is the contiguous one). What differs per family:
+//   - convolutions give each thread a register tile of output channels for
+//     one pixel: the input element a tap loads serves every channel of the
+//     tile, the weights are the same for every thread of a block (uniform
+//     loads);
+//   - accumulators (linear, Winograd's GEMM, weight derivatives) live in a
+//     thread's registers, computed where their one output is stored;
+//   - reductions to few outputs (norm statistics, a loss over the batch,
+//     a derivative's channel sums) split their innermost reduction axis
+//     over a block's threads with rfactor, then add the partial sums.
+// Halide copies buffers between host and device as the stages need them
+// and inserts the launches; the plan runner (cnnopt_model_api.h) frees the
+// device copies.
+//===----------------------------------------------------------------------===//
+
+#include "codegen/schedules/Families.h"
+
+#include <algorithm>
+
+namespace cnnopt::codegen::schedules {
+
+using namespace Halide;
+
+namespace {
+
+/// Threads per block of a flat stage: four warps of 32 (CUDA), a work
+/// group PoCL runs on one core.
+constexpr int kThreads = 128;
+
+/// Output channels per thread of a convolution: as many of 8, 4, 2 as
+/// divide the channels (no guards in the register tile).
+int channelsPerThread(int64_t channels) {
+  for (int c : {8, 4, 2})
+    if (channels % c == 0)
+      return c;
+  return 1;
+}
+
+/// Whether update `u` of `f` writes each element at the position of its
+/// pure variables (a reduction into its own element), so that its threads
+/// are those of the pure definition. A scatter (an argmax's gradient
+/// written at a computed index) is not.
+bool updatesInPlace(Func f, int u) {
+  std::vector<Expr> at = f.update_args(u);
+  std::vector<Var> args = f.args();
+  if (at.size() != args.size())
+    return false;
+  for (size_t k = 0; k < at.size(); ++k) {
+    const Internal::Variable *v = at[k].as<Internal::Variable>();
+    if (!v || v->name != args[k].name())
+      return false;
+  }
+  return true;
+}
+
+/// `stage` over `args` (innermost first) as blocks of kThreads threads of
+/// one fused index. Returns the thread variable. (The names are short:
+/// Halide names a kernel after its block loop, whose name holds every
+/// fused variable's, and PoCL refuses kernel names of 256 characters.)
+template <typename StageT> Var flatThreads(StageT stage, const std::vector<Var> &args) {
+  Var fused = args[0];
+  for (size_t k = 1; k < args.size(); ++k) {
+    Var next("i" + std::to_string(k));
+    stage.fuse(fused, args[k], next);
+    fused = next;
+  }
+  Var block("b"), thread("t");
+  stage.gpu_tile(fused, block, thread, kThreads, TailStrategy::GuardWithIf);
+  return thread;
+}
+
+} // namespace
+
+Var scheduleGpuStage(Func f) {
+  f.compute_root();
+  std::vector<Var> args = f.args();
+  Var thread;
+  if (args.empty())
+    f.gpu_single_thread();
+  else
+    thread = flatThreads(f, args);
+  for (int u = 0; u < f.num_update_definitions(); ++u) {
+    if (args.empty() || !updatesInPlace(f, u)) {
+      f.update(u).gpu_single_thread();
+      continue;
+    }
+    flatThreads(f.update(u), args);
+  }
+  return thread;
+}
+
+void scheduleGpuAccumulator(Func acc, Func consumer, Var thread) {
+  acc.compute_at(consumer, thread);
+}
+
+void scheduleGpuConv(KernelFuncs &funcs) {
+  Func f = funcs.result.func, conv = funcs.stages.at("conv");
+  std::vector<Var> a = f.args(); // ox, oy, o, n
+  int tile = channelsPerThread(funcs.result.shape[1]);
+  Var pixel("pixel"), co("co"), ci("ci"), tasks("tasks"), block("block"), thread("thread");
+  f.compute_root()
+      .split(a[2], co, ci, tile)
+      .fuse(a[0], a[1], pixel)
+      .reorder(ci, pixel, co, a[3])
+      .fuse(co, a[3], tasks)
+      .split(pixel, block, thread, kThreads, TailStrategy::GuardWithIf)
+      .gpu_threads(thread)
+      .gpu_blocks(block, tasks)
+      .unroll(ci);
+  // The tile's accumulators: one pixel x `tile` channels in registers,
+  // every tap's input load shared by the channels.
+  std::vector<Var> c = conv.args();
+  conv.compute_at(f, thread).unroll(c[2]);
+  std::vector<VarOrRVar> order{c[2]};
+  for (const RVar &r : conv.rvars(0))
+    order.push_back(r);
+  order.insert(order.end(), {c[0], c[1], c[3]});
+  conv.update().reorder(order).unroll(c[2]);
+  for (const char *role : {"padded", "dilated"}) {
+    auto found = funcs.stages.find(role);
+    if (found != funcs.stages.end())
+      scheduleGpuStage(found->second);
+  }
+}
+
+void scheduleGpuWinograd(KernelFuncs &funcs) {
+  // The row passes of the transforms are computed inside the column
+  // passes (inlined); the GEMM's accumulator per thread.
+  Func gemm = funcs.stages.at("gemm");
+  Var thread = scheduleGpuStage(gemm);
+  scheduleGpuAccumulator(funcs.stages.at("gemm_acc"), gemm, thread);
+  scheduleGpuStage(funcs.stages.at("transformed"));
+  scheduleGpuStage(funcs.stages.at("output_tile"));
+  scheduleGpuStage(funcs.result.func);
+}
+
+void scheduleGpuGeneric(KernelFuncs &funcs, bool inlined) {
+  auto acc = funcs.stages.find("acc");
+  bool accumulatorInResult = acc != funcs.stages.end() && !inlined;
+  for (auto &[role, stage] : funcs.stages)
+    if (!(accumulatorInResult && role == "acc"))
+      scheduleGpuStage(stage);
+  if (inlined)
+    return;
+  Var thread = scheduleGpuStage(funcs.result.func);
+  if (accumulatorInResult) {
+    if (funcs.result.func.args().empty())
+      acc->second.compute_at(funcs.result.func, Var::outermost());
+    else
+      scheduleGpuAccumulator(acc->second, funcs.result.func, thread);
+  }
+}
+
+} // namespace cnnopt::codegen::schedules
