@@ -5,19 +5,31 @@
 // object's header. Each call passes a user context whose error handler
 // records Halide's message, and buffers wrapping the caller's arrays (no
 // copies).
+//
+// GPU targets compile ahead of time instead: the functions become a shared
+// object, as `cnnopt -o` would build them, with a Halide runtime of its
+// own, and run in cnnopt-device-worker (codegen/DeviceWorker.h): PoCL's
+// LLVM crashes in a process that holds Halide's and MLIR's (DESIGN.md).
 //===----------------------------------------------------------------------===//
 
 #include "codegen/JitRunner.h"
 #include "codegen/HostTarget.h"
 #include "codegen/Lowering.h"
+// After Halide.h (through Lowering.h): the model API's copy of Halide's
+// buffer structs stands aside when Halide's own are declared.
+#include "codegen/DeviceWorker.h"
+#include "codegen/ObjectParts.h"
 #include "codegen/Threads.h"
 #include "codegen/runtime/cnnopt_model_api.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
+#include <filesystem>
 #include <optional>
+#include <unistd.h>
 
 namespace cnnopt::codegen {
 
@@ -63,6 +75,40 @@ std::vector<cnnopt_argv_fn> jitCompile(const LoweredModel &model, const Target &
   return entries;
 }
 
+/// A GPU target's functions compiled into a shared object in a scratch
+/// folder, loaded by a device worker; the folder goes once it has.
+std::unique_ptr<DeviceWorker> startWorker(const LoweredModel &model, const Target &target,
+                                          const cnnopt_plan &table) {
+  static std::atomic<int> serial{0};
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("cnnopt-run-" + std::to_string(getpid()) + "-" +
+                               std::to_string(serial++));
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string path = (dir / "model.so").string();
+  std::vector<const LoweredFunction *> functions = model.functions();
+  std::vector<std::string> stepNames, packNames;
+  for (const LoweredFunction &f : model.stages)
+    stepNames.push_back(f.name);
+  for (const LoweredFunction &f : model.packs)
+    packNames.push_back(f.name);
+  std::string error;
+  std::unique_ptr<DeviceWorker> worker;
+  try {
+    emitObjectParts(functions, target, int(std::max<size_t>(functions.size(), 1)),
+                    compileThreads(0), "model", path, JoinKind::Shared, {});
+    worker = DeviceWorker::start(path, table, stepNames, packNames, model.plan.packedFloats,
+                                 error);
+  } catch (...) {
+    std::filesystem::remove_all(dir, ec);
+    throw;
+  }
+  std::filesystem::remove_all(dir, ec);
+  if (!worker)
+    throw CompileError(error);
+  return worker;
+}
+
 Buffer<> floatArray(std::vector<float> &data) {
   if (data.empty())
     data.push_back(0.0f); // a model without parameters still binds one
@@ -86,6 +132,7 @@ struct JitModel::Impl {
   KernelProgram program;
   ExecutionPlan plan;
   std::vector<Internal::JITModule> modules;
+  std::unique_ptr<DeviceWorker> worker; ///< runs a GPU target's code, instead of the modules
   // The plan as cnnopt_api_run_plan reads it.
   std::vector<cnnopt_tensor_info> slots;
   std::vector<int> lastReader, reads;
@@ -193,16 +240,20 @@ std::unique_ptr<JitModel> JitModel::compile(const KernelProgram &program,
   try {
     auto impl = std::make_unique<Impl>();
     impl->program = program;
-    Target t = (target == "host" ? jitTarget() : Target(target))
-                   .with_feature(Target::JIT)
-                   .with_feature(Target::UserContext);
+    Target t = (target == "host" ? jitTarget() : Target(target)).with_feature(Target::UserContext);
+    if (!t.has_gpu_feature())
+      t = t.with_feature(Target::JIT);
     LoweredModel lowered = lowerModel(program, t, "cnnopt_jit");
     impl->plan = lowered.plan;
-    std::vector<cnnopt_argv_fn> stageFns = jitCompile(lowered, t, impl->modules);
+    std::vector<cnnopt_argv_fn> stageFns(lowered.stages.size() + lowered.packs.size());
+    if (!t.has_gpu_feature())
+      stageFns = jitCompile(lowered, t, impl->modules);
     std::vector<cnnopt_argv_fn> packFns(stageFns.begin() + long(lowered.stages.size()),
                                         stageFns.end());
     stageFns.resize(lowered.stages.size());
     impl->buildTable(stageFns, packFns);
+    if (t.has_gpu_feature())
+      impl->worker = startWorker(lowered, t, impl->table);
     impl->packed.assign(size_t(lowered.plan.packedFloats), 0.0f);
     return std::unique_ptr<JitModel>(new JitModel(std::move(impl)));
   } catch (const Halide::Error &e) {
@@ -213,6 +264,8 @@ std::unique_ptr<JitModel> JitModel::compile(const KernelProgram &program,
 
 bool JitModel::setParams(const std::vector<float> &params, std::string &error) {
   impl->params = params;
+  if (impl->worker)
+    return impl->worker->setParams(params, error);
   Buffer<> flat = floatArray(impl->params);
   return impl->call(
       [&](void *user, char *message) {
@@ -247,6 +300,17 @@ bool JitModel::run(const std::vector<HostTensor> &inputs, std::vector<HostTensor
       n *= d;
     o.floats.assign(size_t(n), 0.0f);
     out.push_back(Buffer<float>(o.floats.data(), halideSizes(o.shape)));
+  }
+  if (impl->worker) {
+    std::vector<DeviceWorker::Tensor> in, out;
+    for (const HostTensor &t : inputs)
+      in.push_back({t.isInt, t.shape,
+                    t.isInt ? static_cast<const void *>(t.ints.data()) : t.floats.data()});
+    for (const HostTensor &t : outputs)
+      out.push_back({false, t.shape, t.floats.data()});
+    bool profiling = impl->table.on_step != nullptr;
+    return impl->worker->run(int(batch), in, out, profiling ? &impl->stepMilliseconds : nullptr,
+                             error);
   }
   std::vector<halide_buffer_t *> inPtrs, outPtrs;
   for (Buffer<> &b : in)

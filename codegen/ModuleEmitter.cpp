@@ -58,7 +58,8 @@ bool emitModule(const KernelProgram &program, const EmitRequest &request, std::s
                     : 1;
     if (parts > 1) {
       emitObjectParts(functions, target, parts, compileThreads(request.jobs), program.name,
-                      request.path, library, request.progress);
+                      request.path, library ? JoinKind::Archive : JoinKind::Relocatable,
+                      request.progress);
       return true;
     }
     Module module = compileFunctions(functions, target, request.progress);

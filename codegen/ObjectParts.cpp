@@ -149,7 +149,7 @@ int objectParts(int jobs, size_t functions, const Target &target, bool archive) 
 
 void emitObjectParts(const std::vector<const LoweredFunction *> &functions, const Target &target,
                      int parts, int threads, const std::string &name, const std::string &path,
-                     bool archive, const ProgressFn &progress) {
+                     JoinKind join, const ProgressFn &progress) {
   threads = std::max(1, std::min(threads, parts));
   ScratchDir scratch(path + ".parts");
   std::string runtime = (scratch.path / (name + "_runtime.o")).string();
@@ -184,16 +184,21 @@ void emitObjectParts(const std::vector<const LoweredFunction *> &functions, cons
     part.compile({{OutputFileType::object, objects[k]}});
   });
   objects.push_back(runtime);
-  if (archive) {
+  if (join == JoinKind::Archive) {
     create_static_library(objects, target, path);
     return;
   }
-  std::vector<std::string> link = {"ld", "-r", "-o", path};
+  // A shared object binds its Halide runtime's symbols to itself: the
+  // process that loads it may hold other runtimes (Halide's JIT, models).
+  std::vector<std::string> link = join == JoinKind::Shared
+                                      ? std::vector<std::string>{"ld", "-shared", "-Bsymbolic"}
+                                      : std::vector<std::string>{"ld", "-r"};
+  link.insert(link.end(), {"-o", path});
   link.insert(link.end(), objects.begin(), objects.end());
   std::filesystem::path log = scratch.path / "ld.log";
   if (int status = runProgram(link, log.string()); status != 0)
-    throw CompileError("the relocatable link of the model's objects failed (ld -r, status " +
-                       std::to_string(status) + "): " + readText(log));
+    throw CompileError("linking the model's objects failed (" + link[0] + " " + link[1] +
+                       ", status " + std::to_string(status) + "): " + readText(log));
 }
 
 } // namespace cnnopt::codegen

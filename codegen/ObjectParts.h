@@ -28,14 +28,20 @@ namespace cnnopt::codegen {
 /// parts cannot be joined.
 int objectParts(int jobs, size_t functions, const Halide::Target &target, bool archive);
 
+/// How emitObjectParts() joins the parts.
+enum class JoinKind {
+  Archive,     ///< a static library of `<name>_<k>.o` members
+  Relocatable, ///< one object (`ld -r`)
+  Shared,      ///< a shared object (`ld -shared`), for loading into this process
+};
+
 /// Lowers `functions` for `target` and compiles them in `parts` objects of
 /// about equal size, plus Halide's runtime, `threads` at a time; joins
-/// them at `path`: an archive of `<name>_<k>.o` members with `archive`,
-/// else one relocatable object. `progress` as for compileModel(), from any
-/// of the threads, one call at a time. Throws Halide::Error on failure.
+/// them at `path` as `join` says. `progress` as for compileModel(), from
+/// any of the threads, one call at a time. Throws Halide::Error on failure.
 void emitObjectParts(const std::vector<const LoweredFunction *> &functions,
                      const Halide::Target &target, int parts, int threads,
-                     const std::string &name, const std::string &path, bool archive,
+                     const std::string &name, const std::string &path, JoinKind join,
                      const ProgressFn &progress);
 
 } // namespace cnnopt::codegen
