@@ -16,7 +16,8 @@ config.environment["PATH"] = os.pathsep.join(
 config.substitutions.append(("%cnnopt_bin", os.path.join(config.cnnopt_tools_dir, "cnnopt")))
 config.substitutions.append(("%cnnopt_run_bin", os.path.join(config.cnnopt_tools_dir, "cnnopt-run")))
 config.substitutions.append(("%infer_bin", os.path.join(config.cnnopt_tools_dir, "infer")))
-for program in ["api-errors", "api-errors-asan", "api-errors-avx2", "train-api", "train_fashion_mnist"]:
+for program in ["api-errors", "api-errors-asan", "api-errors-avx2", "train-api", "train_fashion_mnist",
+                "gpu-api"]:
     config.substitutions.append(("%" + program.replace("-", "_") + "_bin",
                                  os.path.join(config.cnnopt_tools_dir, program)))
 config.substitutions.append(("%cnnopt_runtime_lib", os.path.join(config.cnnopt_obj_root, "codegen", "runtime", "libcnnopt_runtime.a")))
