@@ -30,6 +30,20 @@ RTOL = 1e-4
 EXTRA_ARGS = []
 
 
+def commit_count():
+    """The number of commits of the checkout this file is in (0 outside git):
+    the key of the suites' rotations (each commit runs the next turn)."""
+    proc = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-list",
+                           "--count", "HEAD"], capture_output=True, text=True)
+    return int(proc.stdout) if proc.returncode == 0 and proc.stdout.strip().isdigit() else 0
+
+
+def rotation_turn(runs, count, key):
+    """The `count` of `runs` whose turn it is at `key`: successive keys walk
+    through all of them."""
+    return [runs[(key * count + j) % len(runs)] for j in range(count)]
+
+
 def add_common_options(ap):
     """--flag and --rtol, shared by ops.py and models.py."""
     ap.add_argument("--flag", action="append", default=[],

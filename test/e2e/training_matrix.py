@@ -18,6 +18,8 @@ import subprocess
 import sys
 import time
 
+import e2e_lib
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPTIMIZERS = ("sgd", "adam", "adamw")
 # Options of a test line that choose the run, not the model's setting.
@@ -27,7 +29,8 @@ PER_RUN = ("--optimizer", "--steps", "--label-smoothing", "--flag")
 # models use.
 BY_HAND = {
     name: ["--reference", name, "--input-shape", "3,64,64", "--init", "default"]
-    for name in ("resnet50", "googlenet", "efficientnet_b0", "densenet121")
+    for name in ("resnet50", "googlenet", "efficientnet_b0", "densenet121", "vgg16",
+                 "mobilenet_v2")
 }
 # DenseNet-121's step at this size is the most sensitive (training_deep.test).
 BY_HAND["densenet121"] += ["--perturbation", "1e-5"]
@@ -59,18 +62,11 @@ def model_options():
     return {**BY_HAND, **found}
 
 
-def commit_count():
-    """The number of commits of the checkout this file is in (0 outside git)."""
-    proc = subprocess.run(["git", "-C", HERE, "rev-list", "--count", "HEAD"],
-                          capture_output=True, text=True)
-    return int(proc.stdout) if proc.returncode == 0 and proc.stdout.strip().isdigit() else 0
-
-
 def rotation_turn(count, key):
     """The `count` runs of BY_HAND's models (model x optimizer, in order)
     whose turn it is at `key`: successive keys walk through all of them."""
     runs = [(reference, optimizer) for reference in sorted(BY_HAND) for optimizer in OPTIMIZERS]
-    return [runs[(key * count + j) % len(runs)] for j in range(count)]
+    return e2e_lib.rotation_turn(runs, count, key)
 
 
 def run(cnnopt_run, reference, optimizer, options):
@@ -103,7 +99,7 @@ def main():
     args = ap.parse_args()
     options = model_options()
     if args.rotation:
-        key = commit_count() if args.key is None else args.key
+        key = e2e_lib.commit_count() if args.key is None else args.key
         plan = rotation_turn(args.rotation, key)
         print(f"rotation key {key}: {', '.join(f'{r} {o}' for r, o in plan)} "
               f"(of {len(BY_HAND) * len(OPTIMIZERS)} runs)")

@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""The GPU suite. Through OpenCL on this CPU (PoCL), with `cnnopt-run
+--target host-opencl`: every model of models/ forward at batch 1 and 3
+(models.py, the e2e suite's input sizes and tolerances) and one training
+step of simple_cnn and resnet18 with SGD and Adam (training.py). For
+CUDA, which no GPU here runs: every model (simple_cnn and resnet18 with
+their training steps) compiles to an object with PTX for every stage
+(test/gpu/run_cuda.sh runs the numeric checks where a GPU is).
+
+  gpu_suite.py --cnnopt-run build/bin/cnnopt-run            # all of it (about 20 minutes)
+  gpu_suite.py --cnnopt-run ... --light [--shard K/N]        # the light checks (CI: every commit)
+  gpu_suite.py --cnnopt-run ... --rotation 1                 # the next heavy one (CI)
+
+PoCL builds every kernel when a program first runs it, a third of a second
+each: a deep model's forward (200-300 stages) or ResNet-18's training step
+(380) takes one to three minutes, and a deep model's CUDA compile half a
+minute; more than CI has for all of them on every commit. The light checks
+run on every commit; the heavy ones take turns, OpenCL and CUDA
+alternating (keyed by the commit count, as training_matrix.py's turns).
+Prints one line per check and exits 1 if any failed.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+E2E = os.path.join(HERE, "..", "e2e")
+sys.path.insert(0, E2E)
+import e2e_lib  # noqa: E402
+
+MODELS = os.path.join(HERE, "..", "..", "models")
+OPENCL = "--flag=--target=host-opencl"
+# sm_80 PTX: what run_cuda.sh runs on A100 and later GPUs.
+CUDA = "host-cuda-cuda_capability_80"
+
+
+def forward(reference, *options):
+    return (f"opencl forward {reference}", "models.py",
+            ["--reference", reference, "--batch", "1", "3", *options])
+
+
+def training(reference, optimizer, *options):
+    return (f"opencl training {reference} {optimizer}", "training.py",
+            ["--reference", reference, "--optimizer", optimizer, *options])
+
+
+def cuda_object(reference, *options):
+    return (f"cuda object {reference}{' ' + ' '.join(options) if options else ''}", None,
+            [reference, *options])
+
+
+SMALL = "3,64,64"  # the e2e suite's reduced input of the ImageNet models
+LIGHT_MODELS = ("lenet", "simple_cnn", "cnn_with_dropout", "se_block", "spp", "inception_module",
+                "dense_block", "seg_head")
+HEAVY_MODELS = ("densenet121", "efficientnet_b0", "googlenet", "mobilenet_v2",
+                "mobilenet_v3_small", "resnet50", "vgg16")
+LIGHT = [forward(name) for name in LIGHT_MODELS] + [
+    forward("resnet18", "--input-shape", SMALL),
+    training("simple_cnn", "sgd", "--steps", "3", "--input-shape", "3,16,16"),
+    training("simple_cnn", "adam", "--steps", "3", "--input-shape", "3,16,16"),
+] + [cuda_object(name) for name in LIGHT_MODELS + ("resnet18",)] + [
+    cuda_object("simple_cnn", "--train")]
+HEAVY_OPENCL = [forward(name, "--input-shape", SMALL) for name in HEAVY_MODELS] + [
+    training("resnet18", optimizer, "--init", "default", "--input-shape", "3,32,32")
+    for optimizer in ("sgd", "adam")
+]
+HEAVY_CUDA = [cuda_object(name) for name in HEAVY_MODELS] + [cuda_object("resnet18", "--train")]
+# OpenCL and CUDA alternating.
+HEAVY = [check for pair in zip(HEAVY_OPENCL, HEAVY_CUDA) for check in pair]
+
+
+def check_cuda_object(cnnopt, reference, options):
+    """Compiles models/<reference>.cnn for CUDA (with --train, a model
+    without a train declaration gets training.py's, with Adam); returns
+    (ok, message): ok when the object's PTX targets sm_80 and holds a kernel
+    (.entry) for at least every stage the header's plans list."""
+    with tempfile.TemporaryDirectory() as work:
+        model = os.path.join(MODELS, reference + ".cnn")
+        source = open(model).read()
+        if "--train" in options and not re.search(r"^train\s", source, re.M):
+            import training  # noqa: E402 (PyTorch: only when needed)
+            output = re.findall(r"\breturn\s+(\w+)", source)[-1]  # the model's, after its blocks
+            model = os.path.join(work, "model.cnn")
+            with open(model, "w") as f:
+                f.write(training.with_train_declaration(source, output, "adam()", 0.0, None))
+        obj = os.path.join(work, "model.o")
+        proc = subprocess.run([cnnopt, model, "--target", CUDA, "-o", obj, *options],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            return False, proc.stderr[-2000:]
+        data = open(obj, "rb").read()
+        header = open(os.path.join(work, "model.h")).read()
+    stages = len(re.findall(r"^int \w+_s\d+_argv\(void \*\*args\);$", header, re.M))
+    entries = data.count(b".entry ")
+    targets = set(re.findall(rb"\.target (sm_\d+)", data))
+    good = stages > 0 and entries >= stages and targets == {b"sm_80"}
+    return good, f"{stages} stages, {entries} PTX kernels, targets {sorted(targets)}"
+
+
+def run(cnnopt_run, check):
+    name, script, options = check
+    start = time.time()
+    if script is None:
+        cnnopt = os.path.join(os.path.dirname(cnnopt_run), "cnnopt")
+        good, detail = check_cuda_object(cnnopt, options[0], options[1:])
+        print(f"{'ok  ' if good else 'FAIL'} {name} ({time.time() - start:.0f}s): {detail}",
+              flush=True)
+        return good
+    cmd = [sys.executable, os.path.join(E2E, script), "--cnnopt-run", cnnopt_run, *options, OPENCL]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    good = proc.returncode == 0
+    print(f"{'ok  ' if good else 'FAIL'} {name} ({time.time() - start:.0f}s)", flush=True)
+    if not good:
+        print("  command: " + " ".join(cmd))
+        print("".join(line + "\n" for line in (proc.stdout + proc.stderr).splitlines()
+                      if not line.startswith("ok "))[-3000:])
+    return good
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cnnopt-run", required=True)
+    ap.add_argument("--light", action="store_true", help="only the light checks")
+    ap.add_argument("--shard", default="0/1", metavar="K/N",
+                    help="with --light: every N-th check from the K-th (lit runs shards side by side)")
+    ap.add_argument("--rotation", type=int, metavar="K",
+                    help="only the K heavy checks whose turn it is at --key")
+    ap.add_argument("--key", type=int, help="the rotation's key (default: the commit count)")
+    args = ap.parse_args()
+    if args.rotation:
+        key = e2e_lib.commit_count() if args.key is None else args.key
+        plan = e2e_lib.rotation_turn(HEAVY, args.rotation, key)
+        print(f"rotation key {key}: {', '.join(name for name, _, _ in plan)} "
+              f"(of {len(HEAVY)} heavy checks)")
+    elif args.light:
+        k, n = (int(v) for v in args.shard.split("/"))
+        plan = LIGHT[k::n]
+    else:
+        plan = LIGHT + HEAVY
+    failed = [check[0] for check in plan if not run(args.cnnopt_run, check)]
+    print("all passed" if not failed else "failed: " + ", ".join(failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
