@@ -11,9 +11,10 @@
 //     loads);
 //   - accumulators (linear, Winograd's GEMM, weight derivatives) live in a
 //     thread's registers, computed where their one output is stored;
-//   - reductions to few outputs (norm statistics, a loss over the batch,
-//     a derivative's channel sums) split their innermost reduction axis
-//     over a block's threads with rfactor, then add the partial sums.
+//   - other reductions (norm statistics, a loss over the batch, a
+//     derivative's channel sums) run one thread per output element, the
+//     reduction serial inside it (block-level reductions and shared-memory
+//     tiles are the next step: no GPU here measures them).
 // Halide copies buffers between host and device as the stages need them
 // and inserts the launches; the plan runner (cnnopt_model_api.h) frees the
 // device copies.
