@@ -11,10 +11,12 @@
 //     loads);
 //   - accumulators (linear, Winograd's GEMM, weight derivatives) live in a
 //     thread's registers, computed where their one output is stored;
-//   - other reductions (norm statistics, a loss over the batch, a
-//     derivative's channel sums) run one thread per output element, the
-//     reduction serial inside it (block-level reductions and shared-memory
-//     tiles are the next step: no GPU here measures them).
+//   - long reductions to few outputs (norm statistics over a feature map, a
+//     derivative's channel sums) deal their innermost axis to a warp's 32
+//     lanes, each lane's partial sum a thread of its own (rfactor), then
+//     add the lanes; short ones run one thread per output.
+// Shared-memory tiles for convolutions are the next step (no GPU here
+// measures what they gain).
 // Halide copies buffers between host and device as the stages need them
 // and inserts the launches; the plan runner (cnnopt_model_api.h) frees the
 // device copies.
@@ -63,8 +65,10 @@ bool updatesInPlace(Func f, int u) {
 /// `stage` over `args` (innermost first) as blocks of kThreads threads of
 /// one fused index. Returns the thread variable. (The names are short:
 /// Halide names a kernel after its block loop, whose name holds every
-/// fused variable's, and PoCL refuses kernel names of 256 characters.)
+/// fused variable's.)
 template <typename StageT> Var flatThreads(StageT stage, const std::vector<Var> &args) {
+  std::vector<VarOrRVar> order(args.begin(), args.end());
+  stage.reorder(order);
   Var fused = args[0];
   for (size_t k = 1; k < args.size(); ++k) {
     Var next("i" + std::to_string(k));
@@ -74,6 +78,63 @@ template <typename StageT> Var flatThreads(StageT stage, const std::vector<Var> 
   Var block("b"), thread("t");
   stage.gpu_tile(fused, block, thread, kThreads, TailStrategy::GuardWithIf);
   return thread;
+}
+
+/// The constant extents of update `u`'s reduction variables, innermost
+/// first; empty if any is not constant (the run-time batch).
+std::vector<int64_t> constantReduction(Func f, int u) {
+  std::vector<int64_t> extents;
+  for (const Internal::ReductionVariable &r : f.function().update(u).schedule().rvars()) {
+    const int64_t *extent = Internal::as_const_int(r.extent);
+    if (!extent)
+      return {};
+    extents.push_back(*extent);
+  }
+  return extents;
+}
+
+/// Lanes that share one output of a long reduction: a warp.
+constexpr int kLanes = 32;
+/// Reductions shorter than this stay on one thread per output.
+constexpr int64_t kMinLaneReduction = 512;
+
+/// Splits the in-place reduction `u` of `f` (over `args`) across lanes: its
+/// innermost reduction variable is dealt to kLanes lanes (consecutive
+/// elements to consecutive lanes: coalesced reads), each lane's partial
+/// result in a stage of its own (rfactor) computed by a thread per lane and
+/// output, and the update then adds the lanes' partials. Norm statistics
+/// over a feature map, a loss over many elements: 32 times the threads of
+/// one per output. False (nothing changed but a split) where the reduction
+/// is short, of run-time length, or not one rfactor can split.
+bool reduceAcrossLanes(Func f, int u, const std::vector<Var> &args) {
+  std::vector<int64_t> extents = constantReduction(f, u);
+  int64_t total = 1;
+  for (int64_t e : extents)
+    total *= e;
+  if (extents.empty() || total < kMinLaneReduction || extents[0] < kLanes / 4)
+    return false;
+  int lanes = int(std::min<int64_t>(kLanes, extents[0]));
+  RVar inner = f.rvars(u)[0], outer("ro"), lane("rl");
+  Var laneVar("lane");
+  Stage update = f.update(u);
+  Func partial;
+  try {
+    update.split(inner, outer, lane, lanes, TailStrategy::GuardWithIf);
+    partial = update.rfactor(lane, laneVar);
+  } catch (const CompileError &) {
+    return false; // not an associative update Halide recognises
+  }
+  std::vector<Var> partialArgs{laneVar};
+  partialArgs.insert(partialArgs.end(), args.begin(), args.end());
+  partial.compute_root().reorder_storage(partialArgs);
+  flatThreads(partial, partialArgs);
+  for (int pu = 0; pu < partial.num_update_definitions(); ++pu)
+    flatThreads(partial.update(pu), partialArgs);
+  if (args.empty())
+    update.gpu_single_thread(); // a scalar: one thread adds the lanes
+  else
+    flatThreads(update, args);
+  return true;
 }
 
 } // namespace
@@ -89,11 +150,14 @@ Var scheduleGpuStage(Func f) {
   else
     thread = flatThreads(f, args);
   for (int u = 0; u < f.num_update_definitions(); ++u) {
-    if (args.empty() || !updatesInPlace(f, u)) {
-      f.update(u).gpu_single_thread();
+    if (!updatesInPlace(f, u))
+      f.update(u).gpu_single_thread(); // a scatter
+    else if (reduceAcrossLanes(f, u, args))
       continue;
-    }
-    flatThreads(f.update(u), args);
+    else if (args.empty())
+      f.update(u).gpu_single_thread();
+    else
+      flatThreads(f.update(u), args);
   }
   return thread;
 }

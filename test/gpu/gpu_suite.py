@@ -51,7 +51,11 @@ def training(reference, optimizer, *options):
 
 def cuda_object(reference, *options):
     return (f"cuda object {reference}{' ' + ' '.join(options) if options else ''}", None,
-            [reference, *options])
+            [(reference, list(options))])
+
+
+def cuda_objects(label, references):
+    return (f"cuda objects of {label}", None, [(reference, []) for reference in references])
 
 
 SMALL = "3,64,64"  # the e2e suite's reduced input of the ImageNet models
@@ -59,18 +63,24 @@ LIGHT_MODELS = ("lenet", "simple_cnn", "cnn_with_dropout", "se_block", "spp", "i
                 "dense_block", "seg_head")
 HEAVY_MODELS = ("densenet121", "efficientnet_b0", "googlenet", "mobilenet_v2",
                 "mobilenet_v3_small", "resnet50", "vgg16")
-LIGHT = [forward(name) for name in LIGHT_MODELS] + [
-    forward("resnet18", "--input-shape", SMALL),
+# Longest first (about 35 s to 6 s here), so that --shard K/2 deals them
+# into halves of about equal time.
+LIGHT = [
     training("simple_cnn", "sgd", "--steps", "3", "--input-shape", "3,16,16"),
     training("simple_cnn", "adam", "--steps", "3", "--input-shape", "3,16,16"),
-] + [cuda_object(name) for name in LIGHT_MODELS + ("resnet18",)] + [
-    cuda_object("simple_cnn", "--train")]
+    forward("resnet18", "--input-shape", SMALL),
+    forward("dense_block"), forward("inception_module"), cuda_object("simple_cnn", "--train"),
+    forward("spp"), forward("seg_head"), forward("cnn_with_dropout"), cuda_object("resnet18"),
+    forward("lenet"), forward("se_block"), forward("simple_cnn"),
+]
 HEAVY_OPENCL = [forward(name, "--input-shape", SMALL) for name in HEAVY_MODELS] + [
     training("resnet18", optimizer, "--init", "default", "--input-shape", "3,32,32")
     for optimizer in ("sgd", "adam")
 ]
-HEAVY_CUDA = [cuda_object(name) for name in HEAVY_MODELS] + [cuda_object("resnet18", "--train")]
-# OpenCL and CUDA alternating.
+HEAVY_CUDA = [cuda_object(name) for name in HEAVY_MODELS] + [
+    cuda_object("resnet18", "--train"),
+    cuda_objects("the small models", [m for m in LIGHT_MODELS if m != "simple_cnn"])]
+# OpenCL and CUDA alternating (as many of each).
 HEAVY = [check for pair in zip(HEAVY_OPENCL, HEAVY_CUDA) for check in pair]
 
 
@@ -107,9 +117,14 @@ def run(cnnopt_run, check):
     start = time.time()
     if script is None:
         cnnopt = os.path.join(os.path.dirname(cnnopt_run), "cnnopt")
-        good, detail = check_cuda_object(cnnopt, options[0], options[1:])
-        print(f"{'ok  ' if good else 'FAIL'} {name} ({time.time() - start:.0f}s): {detail}",
-              flush=True)
+        good = True
+        for reference, flags in options:
+            ok, detail = check_cuda_object(cnnopt, reference, flags)
+            good = good and ok
+            if not ok or len(options) > 1:
+                print(f"  {'ok  ' if ok else 'FAIL'} {reference}: {detail}")
+        print(f"{'ok  ' if good else 'FAIL'} {name} ({time.time() - start:.0f}s)"
+              f"{': ' + detail if len(options) == 1 else ''}", flush=True)
         return good
     cmd = [sys.executable, os.path.join(E2E, script), "--cnnopt-run", cnnopt_run, *options, OPENCL]
     proc = subprocess.run(cmd, capture_output=True, text=True)
