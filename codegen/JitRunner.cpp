@@ -19,12 +19,12 @@
 // buffer structs stands aside when Halide's own are declared.
 #include "codegen/DeviceWorker.h"
 #include "codegen/ObjectParts.h"
+#include "codegen/StepTimer.h"
 #include "codegen/Threads.h"
 #include "codegen/runtime/cnnopt_model_api.h"
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -146,19 +146,7 @@ struct JitModel::Impl {
   cnnopt_arena arena{}; ///< the tensors between stages, kept across runs
 
   ~Impl() { cnnopt_arena_release(&arena); }
-  // Profiling: when the running step started, and each step's time.
-  std::chrono::steady_clock::time_point stepStart;
-  std::vector<double> stepMilliseconds;
-
-  static void onStep(void *user, int step, int finished) {
-    auto *self = static_cast<Impl *>(user);
-    auto now = std::chrono::steady_clock::now();
-    if (!finished)
-      self->stepStart = now;
-    else
-      self->stepMilliseconds[size_t(step)] =
-          std::chrono::duration<double, std::milli>(now - self->stepStart).count();
-  }
+  StepTimer timer; ///< each step's time, once profiling is on
 
   /// cnnopt_api_run_plan's view of `plan`, with `stageFns` and `packFns`.
   void buildTable(const std::vector<cnnopt_argv_fn> &stageFns,
@@ -214,9 +202,9 @@ JitModel::JitModel(std::unique_ptr<Impl> impl) : impl(std::move(impl)) {}
 JitModel::~JitModel() = default;
 
 void JitModel::setProfiling(bool on) {
-  impl->table.on_step = on ? &Impl::onStep : nullptr;
-  impl->table.on_step_user = on ? impl.get() : nullptr;
-  impl->stepMilliseconds.assign(impl->steps.size(), 0.0);
+  impl->table.on_step = on ? &StepTimer::onStep : nullptr;
+  impl->table.on_step_user = on ? &impl->timer : nullptr;
+  impl->timer.stepMilliseconds.assign(impl->steps.size(), 0.0);
 }
 
 std::vector<std::string> JitModel::stageNames() const {
@@ -226,7 +214,7 @@ std::vector<std::string> JitModel::stageNames() const {
   return names;
 }
 
-const std::vector<double> &JitModel::stageMilliseconds() const { return impl->stepMilliseconds; }
+const std::vector<double> &JitModel::stageMilliseconds() const { return impl->timer.stepMilliseconds; }
 
 void setJitThreads(int threads) {
   // Read when the JIT runtime starts its thread pool.
@@ -309,7 +297,7 @@ bool JitModel::run(const std::vector<HostTensor> &inputs, std::vector<HostTensor
     for (const HostTensor &t : outputs)
       out.push_back({false, t.shape, t.floats.data()});
     bool profiling = impl->table.on_step != nullptr;
-    return impl->worker->run(int(batch), in, out, profiling ? &impl->stepMilliseconds : nullptr,
+    return impl->worker->run(int(batch), in, out, profiling ? &impl->timer.stepMilliseconds : nullptr,
                              error);
   }
   std::vector<halide_buffer_t *> inPtrs, outPtrs;

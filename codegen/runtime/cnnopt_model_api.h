@@ -502,9 +502,10 @@ typedef struct cnnopt_plan {
   int n_inputs, n_outputs;
   const cnnopt_plan_output *outputs;
   int with_arrays; /* the stages take the parameter and packed arrays */
-  /* Called before (finished 0) and after (finished 1) each step, if set:
-   * cnnopt-run --profile times the stages with it. */
-  void (*on_step)(void *user, int step, int finished);
+  /* Called before (finished 0) and after (finished 1) each step, with the
+   * buffer the step writes, if set: cnnopt-run --profile times the stages
+   * with it (on a GPU, after waiting for the step's device work). */
+  void (*on_step)(void *user, int step, int finished, halide_buffer_t *result);
   void *on_step_user;
   /* A GPU object's halide_copy_to_host and halide_device_free (NULL for
    * CPU code): the stages leave their results on the device, and these
@@ -799,10 +800,10 @@ static inline int cnnopt_api_run_plan(const cnnopt_plan *plan, void *user_contex
                                                            view_dims[k])
                                   : slot[step->result];
     if (plan->on_step)
-      plan->on_step(plan->on_step_user, s, 0);
+      plan->on_step(plan->on_step_user, s, 0, slot[step->result]);
     status = step->run(args);
     if (plan->on_step)
-      plan->on_step(plan->on_step_user, s, 1);
+      plan->on_step(plan->on_step_user, s, 1, slot[step->result]);
     for (k = plan->n_inputs; k < plan->n_slots && plan->device_free; ++k)
       if (slot[k] == &own[k] && plan->last_reader[k] == s)
         cnnopt_api_device_release(plan, user_context, &own[k]);

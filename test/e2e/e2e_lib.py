@@ -44,6 +44,21 @@ def rotation_turn(runs, count, key):
     return [runs[(key * count + j) % len(runs)] for j in range(count)]
 
 
+def run_check(label, cmd):
+    """Runs the test script `cmd`; prints `ok   LABEL (Ns)`, or FAIL with the
+    command and its output's lines other than passing checks (the last 3000
+    characters); returns whether it passed."""
+    start = time.time()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    good = proc.returncode == 0
+    print(f"{'ok  ' if good else 'FAIL'} {label} ({time.time() - start:.0f}s)", flush=True)
+    if not good:
+        print("  command: " + " ".join(cmd))
+        print("".join(line + "\n" for line in (proc.stdout + proc.stderr).splitlines()
+                      if not line.startswith("ok "))[-3000:])
+    return good
+
+
 def add_common_options(ap):
     """--flag and --rtol, shared by ops.py and models.py."""
     ap.add_argument("--flag", action="append", default=[],

@@ -14,9 +14,7 @@ import argparse
 import glob
 import os
 import shlex
-import subprocess
 import sys
-import time
 
 import e2e_lib
 
@@ -75,15 +73,7 @@ def run(cnnopt_run, reference, optimizer, options):
            "--cnnopt-run", cnnopt_run, "--optimizer", optimizer] + options
     if optimizer != "sgd" and "--init" in options and "--adam-eps" not in options:
         cmd += ["--adam-eps", DEEP_ADAM_EPS]
-    start = time.time()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    good = proc.returncode == 0
-    print(f"{'ok  ' if good else 'FAIL'} {reference} {optimizer} ({time.time() - start:.0f}s)",
-          flush=True)
-    if not good:
-        print("".join(line + "\n" for line in (proc.stdout + proc.stderr).splitlines()
-                      if not line.startswith("ok "))[-3000:])
-    return good
+    return e2e_lib.run_check(f"{reference} {optimizer}", cmd)
 
 
 def main():

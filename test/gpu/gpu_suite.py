@@ -127,14 +127,7 @@ def run(cnnopt_run, check):
               f"{': ' + detail if len(options) == 1 else ''}", flush=True)
         return good
     cmd = [sys.executable, os.path.join(E2E, script), "--cnnopt-run", cnnopt_run, *options, OPENCL]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    good = proc.returncode == 0
-    print(f"{'ok  ' if good else 'FAIL'} {name} ({time.time() - start:.0f}s)", flush=True)
-    if not good:
-        print("  command: " + " ".join(cmd))
-        print("".join(line + "\n" for line in (proc.stdout + proc.stderr).splitlines()
-                      if not line.startswith("ok "))[-3000:])
-    return good
+    return e2e_lib.run_check(name, cmd)
 
 
 def main():

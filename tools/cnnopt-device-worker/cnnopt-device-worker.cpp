@@ -8,9 +8,9 @@
 // process holds no LLVM: the OpenCL implementation (PoCL) brings its own.
 //===----------------------------------------------------------------------===//
 
+#include "codegen/StepTimer.h"
 #include "codegen/WorkerProtocol.h"
 
-#include <chrono>
 #include <cstdio>
 #include <dlfcn.h>
 
@@ -36,25 +36,13 @@ struct Model {
   cnnopt_arrays arrays{};
   cnnopt_arena arena{};
   halide_error_handler_t (*setErrorHandler)(halide_error_handler_t) = nullptr;
-  // --profile: when the running stage started, and each stage's time.
-  std::chrono::steady_clock::time_point stepStart;
-  std::vector<double> stepMilliseconds;
+  cnnopt::codegen::StepTimer timer; // --profile: each stage's time
 
   void *symbol(const std::string &name, std::string &error) {
     void *address = dlsym(handle, name.c_str());
     if (!address)
       error = "the model's GPU code lacks '" + name + "'";
     return address;
-  }
-
-  static void onStep(void *user, int step, int finished) {
-    auto *self = static_cast<Model *>(user);
-    auto now = std::chrono::steady_clock::now();
-    if (!finished)
-      self->stepStart = now;
-    else
-      self->stepMilliseconds[size_t(step)] =
-          std::chrono::duration<double, std::milli>(now - self->stepStart).count();
   }
 
   bool readPlan(Channel &c, std::string &error);
@@ -119,12 +107,14 @@ bool Model::readPlan(Channel &c, std::string &error) {
       symbol("halide_device_free", error));
   setErrorHandler = reinterpret_cast<halide_error_handler_t (*)(halide_error_handler_t)>(
       symbol("halide_set_error_handler", error));
+  timer.deviceSync = reinterpret_cast<int (*)(void *, halide_buffer_t *)>(
+      symbol("halide_device_sync", error));
   if (!error.empty())
     return false;
   plan = {int(slots.size()), slots.data(), lastReader.data(), int(steps.size()), steps.data(),
           reads.data(), int(packs.size()), packs.data(), pieces.data(), inputs,
           int(outputs.size()), outputs.data(), 1, nullptr, nullptr, copyToHost, deviceFree};
-  stepMilliseconds.assign(steps.size(), 0.0);
+  timer.stepMilliseconds.assign(steps.size(), 0.0);
   return true;
 }
 
@@ -187,8 +177,8 @@ int Model::run(Channel &c, std::vector<std::vector<char>> &results, bool &timed,
         return CNNOPT_ERROR_SHAPE;
       (list == &in ? inPtrs : outPtrs).push_back(&t.buffer);
     }
-  plan.on_step = timed ? &Model::onStep : nullptr;
-  plan.on_step_user = this;
+  plan.on_step = timed ? &cnnopt::codegen::StepTimer::onStep : nullptr;
+  plan.on_step_user = &timer;
   cnnopt_call call;
   void *user = beginCall(*this, call);
   int status = cnnopt_api_run_plan(&plan, user, batch, inPtrs.data(), &arrays.params,
@@ -236,7 +226,8 @@ int main(int argc, char **argv) {
         for (const std::vector<char> &r : results)
           c.putBytes(r.data(), r.size());
         if (timed)
-          c.putBytes(model.stepMilliseconds.data(), model.stepMilliseconds.size() * sizeof(double));
+          c.putBytes(model.timer.stepMilliseconds.data(),
+                     model.timer.stepMilliseconds.size() * sizeof(double));
       }
     } else {
       reply(c, CNNOPT_ERROR_RUNTIME, "unknown request");
