@@ -76,34 +76,24 @@ std::vector<cnnopt_argv_fn> jitCompile(const LoweredModel &model, const Target &
 }
 
 /// A GPU target's functions compiled into a shared object in a scratch
-/// folder, loaded by a device worker; the folder goes once it has.
+/// folder, loaded by a device worker; the folder goes once it has (or failed).
 std::unique_ptr<DeviceWorker> startWorker(const LoweredModel &model, const Target &target,
                                           const cnnopt_plan &table) {
   static std::atomic<int> serial{0};
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("cnnopt-run-" + std::to_string(getpid()) + "-" +
-                               std::to_string(serial++));
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  std::string path = (dir / "model.so").string();
+  ScratchDir dir(std::filesystem::temp_directory_path() /
+                 ("cnnopt-run-" + std::to_string(getpid()) + "-" + std::to_string(serial++)));
+  std::string path = (dir.path / "model.so").string();
   std::vector<const LoweredFunction *> functions = model.functions();
   std::vector<std::string> stepNames, packNames;
   for (const LoweredFunction &f : model.stages)
     stepNames.push_back(f.name);
   for (const LoweredFunction &f : model.packs)
     packNames.push_back(f.name);
+  emitObjectParts(functions, target, int(std::max<size_t>(functions.size(), 1)),
+                  compileThreads(0), "model", path, JoinKind::Shared, {});
   std::string error;
-  std::unique_ptr<DeviceWorker> worker;
-  try {
-    emitObjectParts(functions, target, int(std::max<size_t>(functions.size(), 1)),
-                    compileThreads(0), "model", path, JoinKind::Shared, {});
-    worker = DeviceWorker::start(path, table, stepNames, packNames, model.plan.packedFloats,
-                                 error);
-  } catch (...) {
-    std::filesystem::remove_all(dir, ec);
-    throw;
-  }
-  std::filesystem::remove_all(dir, ec);
+  std::unique_ptr<DeviceWorker> worker = DeviceWorker::start(
+      path, table, stepNames, packNames, model.plan.packedFloats, error);
   if (!worker)
     throw CompileError(error);
   return worker;

@@ -101,22 +101,6 @@ bool haveRelocatableLinker() {
   return found;
 }
 
-/// A scratch folder, removed with everything in it.
-struct ScratchDir {
-  std::filesystem::path path;
-  explicit ScratchDir(std::filesystem::path p) : path(std::move(p)) {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-    if (!std::filesystem::create_directory(path, ec))
-      throw CompileError("cannot create the scratch folder " + path.string() + ": " +
-                         (ec ? ec.message() : std::string("it exists")));
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
-
 std::string readText(const std::filesystem::path &path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -125,6 +109,19 @@ std::string readText(const std::filesystem::path &path) {
 }
 
 } // namespace
+
+ScratchDir::ScratchDir(std::filesystem::path p) : path(std::move(p)) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (!std::filesystem::create_directory(path, ec))
+    throw CompileError("cannot create the scratch folder " + path.string() + ": " +
+                       (ec ? ec.message() : std::string("it exists")));
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path, ignored);
+}
 
 int objectParts(int jobs, size_t functions, const Target &target, bool archive) {
   Target host = hostTarget();

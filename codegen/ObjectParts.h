@@ -14,6 +14,7 @@
 
 #include "codegen/Lowering.h"
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,16 @@ namespace cnnopt::codegen {
 /// code in an object of its own); throws Halide::CompileError where such
 /// parts cannot be joined.
 int objectParts(int jobs, size_t functions, const Halide::Target &target, bool archive);
+
+/// A scratch folder, made empty at construction (Halide::CompileError if it
+/// cannot be) and removed with everything in it at destruction.
+struct ScratchDir {
+  std::filesystem::path path;
+  explicit ScratchDir(std::filesystem::path p);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir &) = delete;
+  ScratchDir &operator=(const ScratchDir &) = delete;
+};
 
 /// How emitObjectParts() joins the parts.
 enum class JoinKind {
