@@ -28,6 +28,10 @@ namespace cnnopt::codegen {
 struct KernelFuncs {
   Tensor result;
   std::map<std::string, Halide::Func> stages;
+  /// Funcs the kernel reads (its own or a producer's), by role, for a
+  /// schedule that stages their tiles near its loops (a GPU block's shared
+  /// memory): the "input" of a dense convolution.
+  std::map<std::string, Halide::Func> reads;
 };
 
 /// The algorithm of a conv2d/fused_conv2d kernel ("direct" when unset).

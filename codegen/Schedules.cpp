@@ -160,7 +160,7 @@ void scheduleGpuKernel(const Kernel &kernel, KernelFuncs &funcs, bool inlined) {
   if (isWinograd(kernel))
     scheduleGpuWinograd(funcs);
   else if (isConv(kernel) || kernel.op == "conv_transpose2d")
-    scheduleGpuConv(funcs);
+    scheduleGpuConv(kernel, funcs);
   else
     scheduleGpuGeneric(funcs, inlined);
 }

@@ -110,6 +110,8 @@ KernelFuncs directConv2d(Call &c) {
   Func conv = c.stage("conv");
   conv(ox, oy, o, n) = a.bias ? a.bias->at({o}) : f32(0);
   conv(ox, oy, o, n) += input(ix, iy, ci, n) * hwio.at({r.y, r.z, r.x}, o);
+  if (groups == 1) // every output channel of a tile reads the same input tile
+    c.out.reads = {{"input", input}};
   return finishConv(c, a, conv, ox, oy, o, n);
 }
 
@@ -127,6 +129,7 @@ KernelFuncs gemmConv2d(Call &c) {
   conv(ox, oy, o, n) = a.bias ? a.bias->at({o}) : f32(0);
   conv(ox, oy, o, n) +=
       x.at({n, r, oy * int(stride[0]), ox * int(stride[1])}) * io.at({r}, o);
+  c.out.reads = {{"input", x.func}};
   return finishConv(c, a, conv, ox, oy, o, n);
 }
 

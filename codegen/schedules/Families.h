@@ -69,9 +69,10 @@ Halide::Var scheduleGpuStage(Halide::Func f);
 /// A per-output accumulator computed in the registers of the thread
 /// `thread` of `consumer` that stores its one output.
 void scheduleGpuAccumulator(Halide::Func acc, Halide::Func consumer, Halide::Var thread);
-/// direct, gemm, depthwise and transposed convolutions: one pixel x a
-/// register tile of output channels per thread.
-void scheduleGpuConv(KernelFuncs &funcs);
+/// Convolutions: one pixel x a register tile of output channels per
+/// thread; dense ones (direct, 1x1; groups 1) whose blocks' input windows
+/// fit in shared memory in blocks of pixel tiles that stage them there.
+void scheduleGpuConv(const Kernel &kernel, KernelFuncs &funcs);
 /// Winograd: each transform and the GEMM a launch; the GEMM's
 /// accumulators in registers.
 void scheduleGpuWinograd(KernelFuncs &funcs);

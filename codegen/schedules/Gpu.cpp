@@ -8,15 +8,15 @@
 //   - convolutions give each thread a register tile of output channels for
 //     one pixel: the input element a tap loads serves every channel of the
 //     tile, the weights are the same for every thread of a block (uniform
-//     loads);
+//     loads); where a block's whole input window fits in shared memory
+//     (first layers, narrow 1x1 convs) its pixels are a 2-D tile and the
+//     block copies the window there first (neighbouring taps overlap);
 //   - accumulators (linear, Winograd's GEMM, weight derivatives) live in a
 //     thread's registers, computed where their one output is stored;
 //   - long reductions to few outputs (norm statistics over a feature map, a
 //     derivative's channel sums) deal their innermost axis to a warp's 32
 //     lanes, each lane's partial sum a thread of its own (rfactor), then
 //     add the lanes; short ones run one thread per output.
-// Shared-memory tiles for convolutions are the next step (no GPU here
-// measures what they gain).
 // Halide copies buffers between host and device as the stages need them
 // and inserts the launches; the plan runner (cnnopt_model_api.h) frees the
 // device copies.
@@ -166,7 +166,104 @@ void scheduleGpuAccumulator(Func acc, Func consumer, Var thread) {
   acc.compute_at(consumer, thread);
 }
 
-void scheduleGpuConv(KernelFuncs &funcs) {
+namespace {
+
+/// Floats of a block's input window in shared memory: 32 KiB, so that a
+/// multiprocessor holds a few blocks.
+constexpr int64_t kWindowFloats = 8192;
+
+/// A dense convolution's pixel tile per block whose input window fits in
+/// shared memory, if there is one of at least 64 threads (or the whole map).
+struct WindowTile {
+  int x = 0, y = 0; ///< pixels (threads) per block; 0: no tile fits
+  int64_t windowPixels = 0; ///< per input channel
+};
+
+/// The largest of 16 x 8 and 8 x 8 pixels (or the whole map where it is
+/// smaller) whose input window -- the tile's pixels at the stride plus the
+/// taps' reach -- over every input channel fits in kWindowFloats.
+WindowTile chooseWindowTile(const Kernel &kernel, const Shape &shape,
+                            const std::vector<int64_t> &extents) {
+  const auto &stride = kernel.ints("stride");
+  std::vector<int64_t> reach{0, 0}; // a 1x1 conv has no tap variables
+  if (extents.size() == 3)
+    for (int k = 0; k < 2; ++k)
+      reach[k] = (extents[1 + k] - 1) * kernel.ints("dilation")[k];
+  for (int64_t wide : {16, 8}) {
+    WindowTile t;
+    t.x = int(std::min(shape[3], wide));
+    t.y = int(std::min(shape[2], kThreads / wide));
+    t.windowPixels = (t.y * stride[0] + reach[0]) * (t.x * stride[1] + reach[1]);
+    if (t.windowPixels * extents[0] <= kWindowFloats)
+      return t;
+  }
+  return {};
+}
+
+/// A dense convolution (direct or 1x1, groups 1) whose blocks' input
+/// windows fit in shared memory (the first layers, 1x1 convs of up to 128
+/// channels): a block of tile.x x tile.y threads copies the window its
+/// pixels read (neighbouring threads' taps overlap, up to 9-fold for 3x3)
+/// into shared memory, then each thread accumulates one pixel x `channels`
+/// output channels in registers from there.
+/// Deeper layers keep the flat schedule: chunking their reduction would
+/// need the block's accumulators kept in registers across the chunks,
+/// which Halide 14 does only for warp lanes (gpu_lanes), CUDA-only and
+/// without the warp barrier Volta and later need between a lane's store
+/// to shared memory and another lane's load.
+void scheduleGpuConvWindow(KernelFuncs &funcs, const WindowTile &tile) {
+  Func f = funcs.result.func, conv = funcs.stages.at("conv");
+  int channels = channelsPerThread(funcs.result.shape[1]);
+  std::vector<Var> a = f.args(); // ox, oy, o, n
+  Var xo("xo"), yo("yo"), xi("xi"), yi("yi"), co("co"), ci("ci"), tasks("tasks");
+  // Tiles inside the map (the last ones shifted inwards, recomputing a few
+  // pixels): a window never reaches past the edges of the map it reads.
+  f.compute_root()
+      .split(a[2], co, ci, channels)
+      .tile(a[0], a[1], xo, yo, xi, yi, tile.x, tile.y, TailStrategy::ShiftInwards)
+      .reorder(ci, xi, yi, xo, yo, co, a[3])
+      .fuse(co, a[3], tasks)
+      .gpu_blocks(xo, yo, tasks)
+      .gpu_threads(xi, yi)
+      .unroll(ci);
+  std::vector<Var> c = conv.args();
+  conv.compute_at(f, xi).unroll(c[2]);
+  std::vector<VarOrRVar> order{c[2]};
+  for (const RVar &r : conv.rvars(0))
+    order.push_back(r);
+  order.insert(order.end(), {c[0], c[1], c[3]});
+  conv.update().reorder(order).unroll(c[2]);
+
+  // The window: one flat index over the block's threads, as many rounds as
+  // it takes.
+  Func window = funcs.reads.at("input").in(conv);
+  std::vector<Var> w = window.args();
+  Var fused = w[0], rounds("rounds"), tx("tx"), ty("ty"), t("t");
+  for (size_t k = 1; k < w.size(); ++k) {
+    Var next("w" + std::to_string(k));
+    window.fuse(fused, w[k], next);
+    fused = next;
+  }
+  window.compute_at(f, xo)
+      .split(fused, rounds, t, tile.x * tile.y, TailStrategy::GuardWithIf)
+      .split(t, ty, tx, tile.x)
+      .gpu_threads(tx, ty);
+  auto padded = funcs.stages.find("padded");
+  if (padded != funcs.stages.end())
+    scheduleGpuStage(padded->second);
+}
+
+} // namespace
+
+void scheduleGpuConv(const Kernel &kernel, KernelFuncs &funcs) {
+  if (funcs.reads.count("input")) {
+    WindowTile tile = chooseWindowTile(kernel, funcs.result.shape,
+                                       constantReduction(funcs.stages.at("conv"), 0));
+    if (tile.x) {
+      scheduleGpuConvWindow(funcs, tile);
+      return;
+    }
+  }
   Func f = funcs.result.func, conv = funcs.stages.at("conv");
   std::vector<Var> a = f.args(); // ox, oy, o, n
   int tile = channelsPerThread(funcs.result.shape[1]);

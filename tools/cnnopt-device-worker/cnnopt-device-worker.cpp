@@ -128,8 +128,11 @@ void *beginCall(Model &m, cnnopt_call &call) {
 }
 
 int Model::setParams(Channel &c, char *message, size_t size) {
-  params.resize(size_t(std::max<int64_t>(c.get<int64_t>(), 1)));
-  c.getBytes(params.data(), params.size() * sizeof(float));
+  // Exactly the floats sent (none for a model without parameters), then
+  // at least one: Halide's buffers need an element to point at.
+  size_t sent = size_t(std::max<int64_t>(c.get<int64_t>(), 0));
+  params.assign(std::max<size_t>(sent, 1), 0.0f);
+  c.getBytes(params.data(), sent * sizeof(float));
   packed.assign(size_t(packedFloats), 0.0f);
   cnnopt_call call;
   void *user = beginCall(*this, call);
