@@ -30,7 +30,7 @@ struct KernelFuncs {
   std::map<std::string, Halide::Func> stages;
   /// Funcs the kernel reads (its own or a producer's), by role, for a
   /// schedule that stages their tiles near its loops (a GPU block's shared
-  /// memory): the "input" of a dense convolution.
+  /// memory): the "input" of a dense convolution or of a linear layer.
   std::map<std::string, Halide::Func> reads;
 };
 

@@ -161,6 +161,8 @@ void scheduleGpuKernel(const Kernel &kernel, KernelFuncs &funcs, bool inlined) {
     scheduleGpuWinograd(funcs);
   else if (isConv(kernel) || kernel.op == "conv_transpose2d")
     scheduleGpuConv(kernel, funcs);
+  else if (kernel.op == "linear" || kernel.op == "fused_linear")
+    scheduleGpuLinear(funcs, inlined);
   else
     scheduleGpuGeneric(funcs, inlined);
 }

@@ -223,6 +223,7 @@ KernelFuncs linear(Call &c) {
   Func acc = c.stage("acc");
   acc(halideArgs(v)) = a.bias ? a.bias->at({v.back()}) : f32(0);
   acc(halideArgs(v)) += x.at(in) * io.at({r}, v.back());
+  c.out.reads = {{"input", x.func}};
   Func f = c.resultFunc();
   f(halideArgs(v)) = epilogue(c, a, acc(halideArgs(v)), v.back(), asExprs(v));
   return c.done(f);

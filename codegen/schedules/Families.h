@@ -76,6 +76,10 @@ void scheduleGpuConv(const Kernel &kernel, KernelFuncs &funcs);
 /// Winograd: each transform and the GEMM a launch; the GEMM's
 /// accumulators in registers.
 void scheduleGpuWinograd(KernelFuncs &funcs);
+/// linear / fused_linear: blocks of output features of one row, the row
+/// staged in shared memory where it fits (up to 8192 input features);
+/// else as scheduleGpuGeneric().
+void scheduleGpuLinear(KernelFuncs &funcs, bool inlined);
 /// Every other kernel: each stage flat, an "acc" accumulator in the
 /// result's threads (unless the result is `inlined` into its consumer).
 void scheduleGpuGeneric(KernelFuncs &funcs, bool inlined);

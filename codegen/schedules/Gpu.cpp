@@ -253,6 +253,42 @@ void scheduleGpuConvWindow(KernelFuncs &funcs, const WindowTile &tile) {
     scheduleGpuStage(padded->second);
 }
 
+/// A linear layer whose input rows fit in shared memory: a block of
+/// kThreads output features of one row (the other axes), which it first
+/// copies into shared memory; each thread then accumulates its feature in
+/// registers, reading the row from there (one broadcast per element) and
+/// its weights coalesced (output feature innermost).
+void scheduleGpuLinearRows(KernelFuncs &funcs) {
+  for (auto &[role, stage] : funcs.stages)
+    if (role != "acc")
+      scheduleGpuStage(stage);
+  Func f = funcs.result.func, acc = funcs.stages.at("acc");
+  std::vector<Var> a = f.args(); // the output feature, then the rows' axes
+  Var oo("oo"), oi("oi"), row = a.size() > 1 ? a[1] : Var();
+  for (size_t k = 2; k < a.size(); ++k) {
+    Var next("r" + std::to_string(k));
+    f.fuse(row, a[k], next);
+    row = next;
+  }
+  f.compute_root().split(a[0], oo, oi, kThreads, TailStrategy::GuardWithIf).gpu_threads(oi);
+  if (a.size() > 1)
+    f.gpu_blocks(oo, row);
+  else
+    f.gpu_blocks(oo);
+  acc.compute_at(f, oi);
+  Func input = funcs.reads.at("input").in(acc);
+  std::vector<Var> w = input.args();
+  Var fused = w[0], rounds("rounds"), t("t");
+  for (size_t k = 1; k < w.size(); ++k) {
+    Var next("w" + std::to_string(k));
+    input.fuse(fused, w[k], next);
+    fused = next;
+  }
+  input.compute_at(f, oo)
+      .split(fused, rounds, t, kThreads, TailStrategy::GuardWithIf)
+      .gpu_threads(t);
+}
+
 } // namespace
 
 void scheduleGpuConv(const Kernel &kernel, KernelFuncs &funcs) {
@@ -302,6 +338,14 @@ void scheduleGpuWinograd(KernelFuncs &funcs) {
   scheduleGpuStage(funcs.stages.at("transformed"));
   scheduleGpuStage(funcs.stages.at("output_tile"));
   scheduleGpuStage(funcs.result.func);
+}
+
+void scheduleGpuLinear(KernelFuncs &funcs, bool inlined) {
+  int64_t inFeatures = constantReduction(funcs.stages.at("acc"), 0).at(0);
+  if (!inlined && inFeatures <= kWindowFloats)
+    scheduleGpuLinearRows(funcs);
+  else
+    scheduleGpuGeneric(funcs, inlined);
 }
 
 void scheduleGpuGeneric(KernelFuncs &funcs, bool inlined) {
