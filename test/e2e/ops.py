@@ -883,7 +883,7 @@ def main():
     ap.add_argument("--isolated", action="store_true",
                     help="one model per case (default: cases grouped into one model each "
                          "--group-size, one compile per group and batch)")
-    ap.add_argument("--group-size", type=int, default=4)
+    ap.add_argument("--group-size", type=int, default=16)
     ap.add_argument("--keep", help="write the work files here and keep them")
     e2e_lib.add_common_options(ap)
     args = ap.parse_args()

@@ -22,13 +22,26 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OPTIMIZERS = ("sgd", "adam", "adamw")
 # Options of a test line that choose the run, not the model's setting.
 PER_RUN = ("--optimizer", "--steps", "--label-smoothing", "--flag")
-# Models whose compiles are too long for CI to train them on every commit
-# (training_deep.test runs them in rotation), at the size the other deep
-# models use.
+# Models CI trains in turn (training_deep.test), not on every commit:
+# the deep ones, whose compiles are too long (at the size the e2e suite
+# runs them, from their own initialisation) ...
 BY_HAND = {
     name: ["--reference", name, "--input-shape", "3,64,64", "--init", "default"]
     for name in ("resnet50", "googlenet", "efficientnet_b0", "densenet121", "vgg16",
-                 "mobilenet_v2")
+                 "mobilenet_v2", "mobilenet_v3_small")
+}
+# ... and the small ones of models/ but SimpleCNN and ResNet-18 (training.test
+# trains those every commit), one step each (mse_loss on a random target
+# where the output is a feature map; dropout at p=0 on both sides, its masks
+# are checked by regularizer_training.test).
+SMALL = {
+    "lenet": [],
+    "se_block": ["--input-shape", "64,8,8"],
+    "spp": ["--input-shape", "3,32,32"],
+    "inception_module": ["--input-shape", "192,8,8"],
+    "dense_block": ["--input-shape", "64,8,8"],
+    "cnn_with_dropout": [],
+    "seg_head": ["--input-shape", "3,32,32", "--init", "default"],
 }
 # DenseNet-121's step at this size is the most sensitive (training_deep.test).
 BY_HAND["densenet121"] += ["--perturbation", "1e-5"]
@@ -57,14 +70,21 @@ def model_options():
                 k += len(span)
             reference = options[options.index("--reference") + 1]
             found.setdefault(reference, options)
-    return {**BY_HAND, **found}
+    return {**BY_HAND, **SMALL_OPTIONS, **found}
+
+
+SMALL_OPTIONS = {name: ["--reference", name] + options for name, options in SMALL.items()}
 
 
 def rotation_turn(count, key):
-    """The `count` runs of BY_HAND's models (model x optimizer, in order)
-    whose turn it is at `key`: successive keys walk through all of them."""
-    runs = [(reference, optimizer) for reference in sorted(BY_HAND) for optimizer in OPTIMIZERS]
-    return e2e_lib.rotation_turn(runs, count, key)
+    """The `count` runs of BY_HAND's models and the `count` of SMALL's
+    (model x optimizer, in order) whose turn it is at `key`: successive
+    keys walk through all of them."""
+    turn = []
+    for models in (BY_HAND, SMALL):
+        runs = [(reference, optimizer) for reference in sorted(models) for optimizer in OPTIMIZERS]
+        turn += e2e_lib.rotation_turn(runs, count, key)
+    return turn
 
 
 def run(cnnopt_run, reference, optimizer, options):
@@ -83,8 +103,8 @@ def main():
     ap.add_argument("--reference", action="append", default=[],
                     help="only these models (default: all)")
     ap.add_argument("--rotation", type=int, metavar="K",
-                    help="run only the K runs of BY_HAND's models whose turn it is at --key "
-                         "(CI: each commit runs the next K of them)")
+                    help="run only the K runs of BY_HAND's models and the K of SMALL's whose "
+                         "turn it is at --key (CI: each commit runs the next ones)")
     ap.add_argument("--key", type=int, help="the rotation's key (default: the commit count)")
     args = ap.parse_args()
     options = model_options()
@@ -92,7 +112,8 @@ def main():
         key = e2e_lib.commit_count() if args.key is None else args.key
         plan = rotation_turn(args.rotation, key)
         print(f"rotation key {key}: {', '.join(f'{r} {o}' for r, o in plan)} "
-              f"(of {len(BY_HAND) * len(OPTIMIZERS)} runs)")
+              f"(of {len(BY_HAND) * len(OPTIMIZERS)} deep and "
+              f"{len(SMALL) * len(OPTIMIZERS)} small runs)")
     else:
         plan = [(r, o) for r in sorted(options) for o in OPTIMIZERS
                 if not args.reference or r in args.reference]

@@ -1,15 +1,16 @@
 #!/usr/bin/python3
 """The GPU suite. Through OpenCL on this CPU (PoCL), with `cnnopt-run
 --target host-opencl`: every model of models/ forward at batch 1 and 3
-(models.py, the e2e suite's input sizes and tolerances) and one training
-step of simple_cnn and resnet18 with SGD and Adam (training.py). For
+(models.py, the e2e suite's input sizes and tolerances), one training step
+of simple_cnn and resnet18 with SGD and Adam (training.py), every op family
+of ops.py at batch 3 and the derivatives of the main ones (grads.py). For
 CUDA, which no GPU here runs: every model (simple_cnn and resnet18 with
 their training steps) compiles to an object with PTX for every stage
 (test/gpu/run_cuda.sh runs the numeric checks where a GPU is).
 
-  gpu_suite.py --cnnopt-run build/bin/cnnopt-run            # all of it (about 20 minutes)
-  gpu_suite.py --cnnopt-run ... --light [--shard K/N]        # the light checks (CI: every commit)
-  gpu_suite.py --cnnopt-run ... --rotation 1                 # the next heavy one (CI)
+  gpu_suite.py --cnnopt-run build/bin/cnnopt-run            # all of it (about 25 minutes)
+  gpu_suite.py --cnnopt-run ... --light                      # the light checks (CI: every commit)
+  gpu_suite.py --cnnopt-run ... --rotation 2                 # the next two heavy ones (CI)
 
 PoCL builds every kernel when a program first runs it, a third of a second
 each: a deep model's forward (200-300 stages) or ResNet-18's training step
@@ -58,30 +59,53 @@ def cuda_objects(label, references):
     return (f"cuda objects of {label}", None, [(reference, []) for reference in references])
 
 
+def op_families(script, families):
+    """ops.py (forward, batch 3, every case of a family in one model) or
+    grads.py (training step) over `families` through OpenCL."""
+    options = [f"--family={f}" for f in families]
+    if script == "ops.py":
+        options += ["--batch", "3", "--group-size", "40"]
+    return (f"opencl {script[:-3]} {' '.join(families)}", script, options)
+
+
 SMALL = "3,64,64"  # the e2e suite's reduced input of the ImageNet models
 LIGHT_MODELS = ("lenet", "simple_cnn", "cnn_with_dropout", "se_block", "spp", "inception_module",
                 "dense_block", "seg_head")
 HEAVY_MODELS = ("densenet121", "efficientnet_b0", "googlenet", "mobilenet_v2",
                 "mobilenet_v3_small", "resnet50", "vgg16")
-# Longest first (about 35 s to 6 s here), so that --shard K/2 deals them
-# into halves of about equal time.
+# Every commit: a training step, the small models that cover most op kinds
+# (ResNet-18: conv/BN/ReLU/add/pools/linear; the dense block: concat) and
+# the CUDA objects of a training step and of ResNet-18.
 LIGHT = [
     training("simple_cnn", "sgd", "--steps", "3", "--input-shape", "3,16,16"),
-    training("simple_cnn", "adam", "--steps", "3", "--input-shape", "3,16,16"),
     forward("resnet18", "--input-shape", SMALL),
-    forward("dense_block"), forward("inception_module"), cuda_object("simple_cnn", "--train"),
-    forward("spp"), forward("seg_head"), forward("cnn_with_dropout"), cuda_object("resnet18"),
-    forward("lenet"), forward("se_block"), forward("simple_cnn"),
+    cuda_object("simple_cnn", "--train"), forward("dense_block"), cuda_object("resnet18"),
+    forward("lenet"),
 ]
 HEAVY_OPENCL = [forward(name, "--input-shape", SMALL) for name in HEAVY_MODELS] + [
     training("resnet18", optimizer, "--init", "default", "--input-shape", "3,32,32")
     for optimizer in ("sgd", "adam")
+] + [
+    training("simple_cnn", "adam", "--steps", "3", "--input-shape", "3,16,16"),
+    forward("inception_module"), forward("spp"), forward("seg_head"),
+    forward("cnn_with_dropout"), forward("se_block"),
+    # Every op family of ops.py (DSL.md's operator table), then derivatives.
+    op_families("ops.py", ["conv2d", "conv_transpose2d", "linear", "fusion"]),
+    op_families("ops.py", ["batch_norm", "group_norm", "instance_norm", "layer_norm",
+                           "softmax", "activation"]),
+    op_families("ops.py", ["max_pool2d", "avg_pool2d", "adaptive_pool", "upsample2d",
+                           "mean", "regularizer"]),
+    op_families("ops.py", ["arith", "shape", "concat", "channels_last"]),
+    op_families("grads.py", ["conv2d"]),
+    op_families("grads.py", ["linear", "batch_norm", "softmax"]),
+    op_families("grads.py", ["max_pool2d", "avg_pool2d"]),
 ]
 HEAVY_CUDA = [cuda_object(name) for name in HEAVY_MODELS] + [
     cuda_object("resnet18", "--train"),
     cuda_objects("the small models", [m for m in LIGHT_MODELS if m != "simple_cnn"])]
-# OpenCL and CUDA alternating (as many of each).
-HEAVY = [check for pair in zip(HEAVY_OPENCL, HEAVY_CUDA) for check in pair]
+# OpenCL and CUDA alternating while both last, then the rest of OpenCL's.
+HEAVY = [check for pair in zip(HEAVY_OPENCL, HEAVY_CUDA) for check in pair] + \
+    HEAVY_OPENCL[len(HEAVY_CUDA):]
 
 
 def check_cuda_object(cnnopt, reference, options):
@@ -135,8 +159,6 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cnnopt-run", required=True)
     ap.add_argument("--light", action="store_true", help="only the light checks")
-    ap.add_argument("--shard", default="0/1", metavar="K/N",
-                    help="with --light: every N-th check from the K-th (lit runs shards side by side)")
     ap.add_argument("--rotation", type=int, metavar="K",
                     help="only the K heavy checks whose turn it is at --key")
     ap.add_argument("--key", type=int, help="the rotation's key (default: the commit count)")
@@ -147,8 +169,7 @@ def main():
         print(f"rotation key {key}: {', '.join(name for name, _, _ in plan)} "
               f"(of {len(HEAVY)} heavy checks)")
     elif args.light:
-        k, n = (int(v) for v in args.shard.split("/"))
-        plan = LIGHT[k::n]
+        plan = LIGHT
     else:
         plan = LIGHT + HEAVY
     failed = [check[0] for check in plan if not run(args.cnnopt_run, check)]

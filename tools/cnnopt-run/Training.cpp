@@ -23,9 +23,21 @@ int64_t elementCount(const Shape &shape) {
   return n;
 }
 
-/// Checks every class label a cross_entropy of `step` reads: PyTorch
-/// refuses labels outside [0, classes), and the compiled step would read
-/// beside the logits.
+HostTensor scalar(float value) {
+  HostTensor t;
+  t.floats = {value};
+  return t;
+}
+
+HostTensor intScalar(int32_t value) {
+  HostTensor t;
+  t.isInt = true;
+  t.ints = {value};
+  return t;
+}
+
+} // namespace
+
 bool checkLabels(const KernelProgram &step, const std::map<std::string, HostTensor> &data,
                  std::string &error) {
   for (const codegen::Kernel &k : step.kernels) {
@@ -48,21 +60,6 @@ bool checkLabels(const KernelProgram &step, const std::map<std::string, HostTens
   return true;
 }
 
-HostTensor scalar(float value) {
-  HostTensor t;
-  t.floats = {value};
-  return t;
-}
-
-HostTensor intScalar(int32_t value) {
-  HostTensor t;
-  t.isInt = true;
-  t.ints = {value};
-  return t;
-}
-
-} // namespace
-
 bool isDataInput(const KernelProgram &, const codegen::KernelIO &input) {
   return !isScalarInput(input.name) && input.optStateOf.empty();
 }
@@ -70,8 +67,6 @@ bool isDataInput(const KernelProgram &, const codegen::KernelIO &input) {
 bool runTrainingSteps(codegen::JitModel &jit, const KernelProgram &step, const TrainingRun &run,
                       std::vector<float> &params, std::vector<float> &losses,
                       std::vector<HostTensor> &outputs, std::string &error) {
-  if (!checkLabels(step, run.data, error))
-    return false;
   std::map<std::string, const codegen::KernelParam *> paramByName;
   for (const codegen::KernelParam &p : step.params)
     paramByName[p.name] = &p;

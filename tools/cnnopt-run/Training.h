@@ -21,6 +21,12 @@ namespace cnnopt::tools {
 /// declaration's), not the learning rate, step, seed or optimizer state.
 bool isDataInput(const codegen::KernelProgram &step, const codegen::KernelIO &input);
 
+/// Checks every class label a cross_entropy of `step` reads in `data`:
+/// PyTorch refuses labels outside [0, classes), and the compiled step would
+/// read beside the logits. Before the compile: a bad file fails at once.
+bool checkLabels(const codegen::KernelProgram &step,
+                 const std::map<std::string, codegen::HostTensor> &data, std::string &error);
+
 struct TrainingRun {
   unsigned steps = 1;
   float lr = 0.01f;
@@ -35,8 +41,8 @@ struct TrainingRun {
 /// Runs `run.steps` steps of the compiled `step` from `params` (updated in
 /// place, buffers included); `losses` gets each step's loss and `last` the
 /// last step's outputs (in step.outputs' order: `<name>.grad` among them
-/// when the step returns derivatives). False with `error` on a label out
-/// of range or a failed run.
+/// when the step returns derivatives). False with `error` on a failed run
+/// (checkLabels() first).
 bool runTrainingSteps(codegen::JitModel &jit, const codegen::KernelProgram &step,
                       const TrainingRun &run, std::vector<float> &params,
                       std::vector<float> &losses, std::vector<codegen::HostTensor> &last,

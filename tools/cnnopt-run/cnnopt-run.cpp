@@ -288,6 +288,8 @@ int runTraining(cnnopt::tools::ModelLoader &loader, const cnnopt::ModelGraph &mo
   run.seed = int32_t(seed);
   for (size_t k = 0; k < data.inputs.size(); ++k)
     run.data[data.inputs[k].name] = std::move(tensors[k]);
+  if (!cnnopt::tools::checkLabels(*step, run.data, message))
+    return cnnopt::tools::fail(kTool, "training failed: " + message);
 
   cnnopt::codegen::setJitThreads(threads);
   std::unique_ptr<cnnopt::codegen::JitModel> jit =
