@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Elaborator.h"
+#include "frontend/Parser.h"
 
 using namespace cnnopt;
 using namespace cnnopt::ast;
@@ -42,6 +43,25 @@ int Elaborator::constantNode(double value, Loc at) {
   return addNode(std::move(node), at) ? id : -1;
 }
 
+bool Elaborator::evalInTemplate(const std::string &text, Frame &frame, Value &out,
+                                std::string &problem) {
+  // Its own diagnostics: the caller reports the first one at the name
+  // argument, after the template it stands in.
+  DiagnosticSink local;
+  Reporter outer = reporter;
+  std::optional<std::vector<Token>> tokens = lex(text, *reporter.file, local);
+  ast::ExprPtr expr = tokens ? parseExpression(*tokens, *reporter.file, local) : nullptr;
+  bool ok = false;
+  if (expr) {
+    reporter.diags = &local;
+    ok = eval(*expr, frame, out);
+    reporter = outer;
+  }
+  if (!ok)
+    problem = local.hasErrors() ? local.all().front().message : "'{" + text + "}' is empty";
+  return ok;
+}
+
 bool Elaborator::expandName(const std::string &callee,
                             const BoundArg &nameArg, Frame &frame,
                             std::string &out) {
@@ -59,16 +79,16 @@ bool Elaborator::expandName(const std::string &callee,
     size_t close = tmpl.find('}', k);
     if (close == std::string::npos)
       return reporter.error(nameArg.loc, prefix + "'{' without '}'");
-    std::string var = tmpl.substr(k + 1, close - k - 1);
-    auto it = frame.vars.find(var);
-    if (it == frame.vars.end())
-      return reporter.error(nameArg.loc, prefix + "'" + var +
-                                             "' used before it is defined");
-    if (it->second.kind != Value::Kind::Int)
+    std::string text = tmpl.substr(k + 1, close - k - 1);
+    Value value;
+    std::string problem;
+    if (!evalInTemplate(text, frame, value, problem))
+      return reporter.error(nameArg.loc, prefix + problem);
+    if (value.kind != Value::Kind::Int)
       return reporter.error(nameArg.loc,
-                            prefix + "'{" + var + "}' must name an int, got " +
-                                describeValue(it->second, cur->graph.values));
-    out += std::to_string(it->second.i);
+                            prefix + "'{" + text + "}' must name an int, got " +
+                                describeValue(value, cur->graph.values));
+    out += std::to_string(value.i);
     k = close;
   }
   if (out.empty() || out.front() == '.' || out.back() == '.' ||

@@ -40,6 +40,15 @@ public:
       : tokens(tokens), file(file), diags(diags) {}
 
   std::optional<File> parseFile();
+  /// One expression and nothing after it.
+  ExprPtr parseWholeExpr() {
+    ExprPtr e = parseExpr();
+    if (e && !is(TokenKind::Eof)) {
+      error(loc(), "expected the end of the expression, got " + describeToken(tok()));
+      return nullptr;
+    }
+    return e;
+  }
 
 private:
   //===--------------------------------------------------------------------===//
@@ -687,4 +696,9 @@ std::optional<File> cnnopt::parse(const std::vector<Token> &tokens,
                                   const std::string &filename,
                                   DiagnosticSink &diags) {
   return Parser(tokens, filename, diags).parseFile();
+}
+
+ExprPtr cnnopt::parseExpression(const std::vector<Token> &tokens, const std::string &filename,
+                                DiagnosticSink &diags) {
+  return Parser(tokens, filename, diags).parseWholeExpr();
 }

@@ -30,6 +30,12 @@ std::optional<ast::File> parse(const std::vector<Token> &tokens,
                                const std::string &filename,
                                DiagnosticSink &diags);
 
+/// Parses `tokens` (from lex(), ending in Eof) as one expression: the
+/// `{...}` of a `name=` string. Reports the first syntax error to `diags`
+/// and returns null on failure.
+ast::ExprPtr parseExpression(const std::vector<Token> &tokens, const std::string &filename,
+                             DiagnosticSink &diags);
+
 } // namespace cnnopt
 
 #endif // CNNOPT_FRONTEND_PARSER_H

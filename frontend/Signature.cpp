@@ -151,9 +151,9 @@ bool cnnopt::bindArgs(const std::string &callee, ast::Loc calleeLoc,
         names.push_back(p.name);
       if (allowName)
         names.push_back("name");
-      return reporter.error(kw.loc, prefix + "unknown keyword argument '" +
-                                        kw.name + "'" +
-                                        didYouMean(kw.name, names));
+      std::string hint = pytorchKeywordHint(kw.name, names);
+      return reporter.error(kw.loc, prefix + "unknown keyword argument '" + kw.name + "'" +
+                                        (hint.empty() ? didYouMean(kw.name, names) : hint));
     }
     if (bound[index].present)
       return reporter.error(kw.loc, prefix + "argument '" + kw.name +

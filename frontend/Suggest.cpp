@@ -1,12 +1,14 @@
 //===- Suggest.cpp - "did you mean" suggestions ---------------------------===//
 //
 // Plain dynamic-programming edit distance; a candidate is suggested when it
-// is within a third of the name's length (at least 1, at most 3 edits).
+// is within a third of the name's length (at least 1, at most 3 edits);
+// torch.nn's keyword spellings map to DSL.md's by a table.
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Suggest.h"
 
 #include <algorithm>
+#include <map>
 
 using namespace cnnopt;
 
@@ -57,4 +59,26 @@ std::string cnnopt::didYouMean(const std::string &name,
   if (!best)
     return "";
   return "; did you mean '" + *best + "'?";
+}
+
+std::string cnnopt::pytorchKeywordHint(const std::string &name,
+                                       const std::vector<std::string> &parameters) {
+  // torch.nn's keyword -> DSL.md's, where they differ.
+  static const std::map<std::string, std::vector<std::string>> renamed = {
+      {"kernel_size", {"kernel"}},  {"out_channels", {"out"}},   {"out_features", {"out"}},
+      {"negative_slope", {"slope"}}, {"num_groups", {"groups"}}, {"dim", {"axis", "axes"}},
+      {"start_dim", {"start"}},     {"scale_factor", {"scale"}}, {"output_size", {"size"}},
+  };
+  auto found = renamed.find(name);
+  if (found != renamed.end())
+    for (const std::string &ours : found->second)
+      if (std::find(parameters.begin(), parameters.end(), ours) != parameters.end())
+        return "; did you mean '" + ours + "' (PyTorch's " + name + ")?";
+  static const char *inferred[] = {"in_channels", "in_features", "num_features", "num_channels"};
+  for (const char *shape : inferred)
+    if (name == shape)
+      return "; cnnopt takes '" + name + "' from the input's shape: leave it out";
+  if (name == "inplace")
+    return "; every op makes a new value here: leave 'inplace' out";
+  return "";
 }

@@ -20,6 +20,13 @@ size_t editDistance(const std::string &a, const std::string &b);
 std::string didYouMean(const std::string &name,
                        const std::vector<std::string> &candidates);
 
+/// For an unknown keyword argument `name` that is PyTorch's spelling of one
+/// of `parameters` (`kernel_size` for `kernel`), `"; did you mean 'kernel'
+/// (PyTorch's kernel_size)?"`; for one cnnopt infers or has no use for
+/// (`in_channels`, `inplace`), why to leave it out; else "".
+std::string pytorchKeywordHint(const std::string &name,
+                               const std::vector<std::string> &parameters);
+
 } // namespace cnnopt
 
 #endif // CNNOPT_FRONTEND_SUGGEST_H

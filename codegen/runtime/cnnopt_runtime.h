@@ -23,7 +23,10 @@ extern "C" {
 #include "cnnopt_model_api.h"
 
 /// Fills `params` from the `.safetensors` file at `path`, matching tensors to
-/// `table` by name, as `load_state_dict(strict=True)` does. F32 tensors are
+/// `table` by name, as PyTorch 1.13's `load_state_dict(strict=True)` does
+/// with a plain dict: a BatchNorm's num_batches_tracked may be left out
+/// (it is then 0) and a 0-D tensor may come as 1-D (its first element is
+/// taken; PyTorch 0.3's checkpoints). F32 tensors are
 /// copied; F64, F16, BF16, I64 and I32 are converted to float. Returns 0 on
 /// success. Otherwise returns nonzero, leaves `params` unspecified, and writes
 /// into `err` (capacity `errlen`, always NUL-terminated when errlen > 0) one

@@ -654,8 +654,23 @@ static int check_tiling(const parser *ps, int64_t data_size, msgbuf *m) {
   return ok;
 }
 
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int is_counter(const cnnopt_param_info *t) {
+  return ends_with(t->name, "num_batches_tracked");
+}
+
+/// Whether entry `e` loads into `t`: the same shape, or -- as PyTorch 1.13's
+/// Module._load_from_state_dict allows (for checkpoints of PyTorch 0.3) -- a
+/// 1-D tensor of at least one element into a 0-D one, which takes its first
+/// element (a num_batches_tracked saved with shape [1]).
 static int same_shape(const entry *e, const cnnopt_param_info *t) {
   int d;
+  if (t->rank == 0 && e->rank == 1 && e->shape[0] >= 1)
+    return 1;
   if (e->rank != t->rank)
     return 0;
   for (d = 0; d < e->rank; ++d)
@@ -665,7 +680,10 @@ static int same_shape(const entry *e, const cnnopt_param_info *t) {
 }
 
 /// Matches entries to the table like load_state_dict(strict=True); `match`
-/// gets the table index of each entry (or -1). Lists every problem.
+/// gets the table index of each entry (or -1). Lists every problem. A
+/// missing num_batches_tracked is no problem: BatchNorm's
+/// _load_from_state_dict adds it as 0 to a state_dict without version
+/// metadata (which a safetensors file never has).
 static int match_names(const parser *ps, const cnnopt_param_info *table, int count,
                        const named *order, int *match, msgbuf *m) {
   char *found = (char *)calloc((size_t)count + 1, 1);
@@ -681,7 +699,7 @@ static int match_names(const parser *ps, const cnnopt_param_info *table, int cou
       found[match[i]] = 1;
   }
   for (t = 0; t < count; ++t)
-    missing += !found[t];
+    missing += !found[t] && !is_counter(&table[t]);
   for (i = 0; i < ps->count; ++i) {
     unexpected += match[i] < 0;
     mismatched += match[i] >= 0 && !same_shape(&ps->entries[i], &table[match[i]]);
@@ -692,7 +710,7 @@ static int match_names(const parser *ps, const cnnopt_param_info *table, int cou
     if (missing) {
       msg_add(m, "\n  missing key(s) in state_dict: ");
       for (t = 0; t < count; ++t)
-        if (!found[t]) {
+        if (!found[t] && !is_counter(&table[t])) {
           msg_add(m, first ? "\"%s\"" : ", \"%s\"", table[t].name);
           first = 0;
         }
@@ -720,12 +738,25 @@ static int match_names(const parser *ps, const cnnopt_param_info *table, int cou
   return !(missing || unexpected || mismatched);
 }
 
-/// Streams one tensor's data into `dst`, converting to float.
-static int read_tensor(FILE *f, int64_t data_start, const entry *e, float *dst, msgbuf *m) {
+/// The elements of table entry `t` (1 for a scalar).
+static int64_t element_count(const cnnopt_param_info *t) {
+  int64_t n = 1;
+  int d;
+  for (d = 0; d < t->rank; ++d)
+    n *= t->shape[d];
+  return n;
+}
+
+/// Streams the first `elements` of one tensor's data into `dst`, converting
+/// to float.
+static int read_tensor(FILE *f, int64_t data_start, const entry *e, int64_t elements,
+                       float *dst, msgbuf *m) {
   unsigned char buf[16384];
   int dt = find_dtype(e->dtype);
   int size = kDtypes[dt].size;
   int64_t left = (e->end - e->begin) / size, chunk = (int64_t)sizeof buf / size;
+  if (left > elements)
+    left = elements;
   if (kDtypes[dt].kind == DT_OTHER) {
     msg_add(m, "tensor \"%s\" has dtype %s, which cannot be converted to float", e->name,
             e->dtype);
@@ -748,6 +779,25 @@ static int read_tensor(FILE *f, int64_t data_start, const entry *e, float *dst, 
   return 1;
 }
 
+/// Names what a file whose header length makes no sense most likely is, from
+/// its first bytes: torch.save's formats (a zip archive since PyTorch 1.6, a pickle
+/// before), with the way to convert them. False if it recognises nothing.
+static int name_other_format(const unsigned char *first, msgbuf *m) {
+  static const char convert[] =
+      ": convert it with tools/pt2safetensors.py (README, 'Weights from PyTorch')";
+  if (memcmp(first, "PK\x03\x04", 4) == 0) {
+    msg_add(m, "not a safetensors file but a zip archive, as torch.save writes (.pt, .pth)%s",
+            convert);
+    return 1;
+  }
+  if (first[0] == 0x80 && first[1] >= 2 && first[1] <= 5) {
+    msg_add(m, "not a safetensors file but a Python pickle, as torch.save wrote before "
+               "PyTorch 1.6%s", convert);
+    return 1;
+  }
+  return 0;
+}
+
 /// Reads the header of an open file into a fresh buffer and parses it.
 static int read_header(FILE *f, int64_t file_size, parser *ps, char **header,
                        int64_t *data_start, msgbuf *m) {
@@ -758,6 +808,8 @@ static int read_header(FILE *f, int64_t file_size, parser *ps, char **header,
     return 0;
   }
   n = load_le(len8, 8);
+  if ((n > MAX_HEADER_SIZE || (int64_t)n > file_size - 8) && name_other_format(len8, m))
+    return 0;
   if (n > MAX_HEADER_SIZE) {
     msg_add(m, "header length %llu exceeds the limit of %u bytes", (unsigned long long)n,
             MAX_HEADER_SIZE);
@@ -869,9 +921,13 @@ int cnnopt_load_safetensors(const char *path, const cnnopt_param_info *table, in
     }
   if (!match_names(&ps, table, count, order, match, &m))
     goto done;
+  for (i = 0; i < count; ++i) /* the counters a file leaves out start at 0 */
+    if (is_counter(&table[i]))
+      params[table[i].offset] = 0.0f;
   for (k = 0; k < ps.count; ++k)
     if (ps.entries[k].end > ps.entries[k].begin &&
-        !read_tensor(f, data_start, &ps.entries[k], params + table[match[k]].offset, &m))
+        !read_tensor(f, data_start, &ps.entries[k], element_count(&table[match[k]]),
+                     params + table[match[k]].offset, &m))
       goto done;
   ok = 1;
 
@@ -890,15 +946,6 @@ done:
 /*===----------------------------------------------------------------------===//
  * Saving
  *===----------------------------------------------------------------------===*/
-
-static int ends_with(const char *s, const char *suffix) {
-  size_t n = strlen(s), k = strlen(suffix);
-  return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-static int is_counter(const cnnopt_param_info *t) {
-  return ends_with(t->name, "num_batches_tracked");
-}
 
 /// A growable byte string for the header.
 typedef struct strbuf {
