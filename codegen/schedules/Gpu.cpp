@@ -66,15 +66,23 @@ bool updatesInPlace(Func f, int u) {
 /// one fused index. Returns the thread variable. (The names are short:
 /// Halide names a kernel after its block loop, whose name holds every
 /// fused variable's.)
-template <typename StageT> Var flatThreads(StageT stage, const std::vector<Var> &args) {
-  std::vector<VarOrRVar> order(args.begin(), args.end());
-  stage.reorder(order);
+/// `args` of `stage` (innermost first) fused into one variable, named
+/// `prefix` and the count of variables fused.
+template <typename StageT>
+Var fuseAll(StageT stage, const std::vector<Var> &args, const std::string &prefix) {
   Var fused = args[0];
   for (size_t k = 1; k < args.size(); ++k) {
-    Var next("i" + std::to_string(k));
+    Var next(prefix + std::to_string(k));
     stage.fuse(fused, args[k], next);
     fused = next;
   }
+  return fused;
+}
+
+template <typename StageT> Var flatThreads(StageT stage, const std::vector<Var> &args) {
+  std::vector<VarOrRVar> order(args.begin(), args.end());
+  stage.reorder(order);
+  Var fused = fuseAll(stage, args, "i");
   Var block("b"), thread("t");
   stage.gpu_tile(fused, block, thread, kThreads, TailStrategy::GuardWithIf);
   return thread;
@@ -168,6 +176,19 @@ void scheduleGpuAccumulator(Func acc, Func consumer, Var thread) {
 
 namespace {
 
+/// A convolution's accumulators `conv` in the registers of `f`'s thread
+/// `thread`: one pixel x the tile's output channels (unrolled), every tap's
+/// input load shared by the channels.
+void accumulateInThread(Func conv, Func f, Var thread) {
+  std::vector<Var> c = conv.args(); // ox, oy, o, n
+  conv.compute_at(f, thread).unroll(c[2]);
+  std::vector<VarOrRVar> order{c[2]};
+  for (const RVar &r : conv.rvars(0))
+    order.push_back(r);
+  order.insert(order.end(), {c[0], c[1], c[3]});
+  conv.update().reorder(order).unroll(c[2]);
+}
+
 /// Floats of a block's input window in shared memory: 32 KiB, so that a
 /// multiprocessor holds a few blocks.
 constexpr int64_t kWindowFloats = 8192;
@@ -226,24 +247,12 @@ void scheduleGpuConvWindow(KernelFuncs &funcs, const WindowTile &tile) {
       .gpu_blocks(xo, yo, tasks)
       .gpu_threads(xi, yi)
       .unroll(ci);
-  std::vector<Var> c = conv.args();
-  conv.compute_at(f, xi).unroll(c[2]);
-  std::vector<VarOrRVar> order{c[2]};
-  for (const RVar &r : conv.rvars(0))
-    order.push_back(r);
-  order.insert(order.end(), {c[0], c[1], c[3]});
-  conv.update().reorder(order).unroll(c[2]);
+  accumulateInThread(conv, f, xi);
 
   // The window: one flat index over the block's threads, as many rounds as
   // it takes.
   Func window = funcs.reads.at("input").in(conv);
-  std::vector<Var> w = window.args();
-  Var fused = w[0], rounds("rounds"), tx("tx"), ty("ty"), t("t");
-  for (size_t k = 1; k < w.size(); ++k) {
-    Var next("w" + std::to_string(k));
-    window.fuse(fused, w[k], next);
-    fused = next;
-  }
+  Var fused = fuseAll(window, window.args(), "w"), rounds("rounds"), tx("tx"), ty("ty"), t("t");
   window.compute_at(f, xo)
       .split(fused, rounds, t, tile.x * tile.y, TailStrategy::GuardWithIf)
       .split(t, ty, tx, tile.x)
@@ -264,12 +273,8 @@ void scheduleGpuLinearRows(KernelFuncs &funcs) {
       scheduleGpuStage(stage);
   Func f = funcs.result.func, acc = funcs.stages.at("acc");
   std::vector<Var> a = f.args(); // the output feature, then the rows' axes
-  Var oo("oo"), oi("oi"), row = a.size() > 1 ? a[1] : Var();
-  for (size_t k = 2; k < a.size(); ++k) {
-    Var next("r" + std::to_string(k));
-    f.fuse(row, a[k], next);
-    row = next;
-  }
+  Var oo("oo"), oi("oi");
+  Var row = a.size() > 1 ? fuseAll(f, std::vector<Var>(a.begin() + 1, a.end()), "r") : Var();
   f.compute_root().split(a[0], oo, oi, kThreads, TailStrategy::GuardWithIf).gpu_threads(oi);
   if (a.size() > 1)
     f.gpu_blocks(oo, row);
@@ -277,13 +282,7 @@ void scheduleGpuLinearRows(KernelFuncs &funcs) {
     f.gpu_blocks(oo);
   acc.compute_at(f, oi);
   Func input = funcs.reads.at("input").in(acc);
-  std::vector<Var> w = input.args();
-  Var fused = w[0], rounds("rounds"), t("t");
-  for (size_t k = 1; k < w.size(); ++k) {
-    Var next("w" + std::to_string(k));
-    input.fuse(fused, w[k], next);
-    fused = next;
-  }
+  Var fused = fuseAll(input, input.args(), "w"), rounds("rounds"), t("t");
   input.compute_at(f, oo)
       .split(fused, rounds, t, kThreads, TailStrategy::GuardWithIf)
       .gpu_threads(t);
@@ -313,15 +312,7 @@ void scheduleGpuConv(const Kernel &kernel, KernelFuncs &funcs) {
       .gpu_threads(thread)
       .gpu_blocks(block, tasks)
       .unroll(ci);
-  // The tile's accumulators: one pixel x `tile` channels in registers,
-  // every tap's input load shared by the channels.
-  std::vector<Var> c = conv.args();
-  conv.compute_at(f, thread).unroll(c[2]);
-  std::vector<VarOrRVar> order{c[2]};
-  for (const RVar &r : conv.rvars(0))
-    order.push_back(r);
-  order.insert(order.end(), {c[0], c[1], c[3]});
-  conv.update().reorder(order).unroll(c[2]);
+  accumulateInThread(conv, f, thread);
   for (const char *role : {"padded", "dilated"}) {
     auto found = funcs.stages.find(role);
     if (found != funcs.stages.end())
