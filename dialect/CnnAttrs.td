@@ -36,7 +36,9 @@ def Cnn_Activation : I32EnumAttr<"Activation", "fused activation", [
     I32EnumAttrCase<"hardsigmoid", 7>,
     I32EnumAttrCase<"leaky_relu", 8>,
     I32EnumAttrCase<"gelu", 9>,
-    I32EnumAttrCase<"gelu_tanh", 10>
+    I32EnumAttrCase<"gelu_tanh", 10>,
+    I32EnumAttrCase<"softsign", 11>,
+    I32EnumAttrCase<"erf", 12>
   ]> {
   let cppNamespace = "::mlir::cnn";
   let genSpecializedAttr = 0;

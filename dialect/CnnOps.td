@@ -110,6 +110,9 @@ def Cnn_GeluOp : Cnn_ElementwiseOp<"gelu", [Cnn_Pointwise, Cnn_ActivationOpInter
     }
   }];
 }
+def Cnn_ErfOp : Cnn_ActivationOp<"erf", "erf"> {
+  let summary = "the error function, as torch.erf";
+}
 def Cnn_HardsigmoidOp : Cnn_ActivationOp<"hardsigmoid", "hardsigmoid"> {
   let summary = "relu6(x + 3) / 6, as torch.nn.Hardsigmoid";
 }
@@ -149,6 +152,9 @@ def Cnn_SigmoidOp : Cnn_ActivationOp<"sigmoid", "sigmoid"> {
 }
 def Cnn_SiluOp : Cnn_ActivationOp<"silu", "silu"> {
   let summary = "x * sigmoid(x), as torch.nn.SiLU";
+}
+def Cnn_SoftsignOp : Cnn_ActivationOp<"softsign", "softsign"> {
+  let summary = "x / (1 + |x|), as torch.nn.Softsign";
 }
 def Cnn_SoftmaxOp : Cnn_ElementwiseOp<"softmax"> {
   let summary = "softmax along `axis`, as torch.nn.Softmax";

@@ -714,7 +714,7 @@ std::vector<OpInfo> makeTable() {
        buildSgd},
   };
   for (const char *name : {"relu", "relu6", "sigmoid", "tanh", "silu",
-                           "hardswish", "hardsigmoid"})
+                           "hardswish", "hardsigmoid", "softsign", "erf"})
     t.push_back({name, L, {req("x", T)}, buildUnary});
   for (const char *name : {"add", "sub", "mul", "div"})
     t.push_back({name, OpCategory::Arith,

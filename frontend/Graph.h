@@ -15,7 +15,8 @@
 //   layer_norm        operands [x, weight?, bias?]  dims eps affine
 //   group_norm        operands [x, weight?, bias?]  groups eps affine
 //   instance_norm     operands [x, weight?, bias?]  eps affine
-//   relu relu6 sigmoid tanh silu hardswish hardsigmoid neg   operands [x]
+//   relu relu6 sigmoid tanh silu hardswish hardsigmoid softsign erf neg
+//                                                             operands [x]
 //   leaky_relu slope | gelu approximate("none"|"tanh") | softmax, log_softmax axis
 //   max_pool2d        kernel[2] stride[2] padding[2] dilation[2] ceil_mode
 //   avg_pool2d        kernel[2] stride[2] padding[2] ceil_mode count_include_pad

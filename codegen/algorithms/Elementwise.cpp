@@ -46,6 +46,10 @@ Expr activate(const Kernel &kernel, Expr x) {
     return relu6Of(x + 3.0f) / 6.0f;
   if (act == "leaky_relu")
     return select(x >= 0.0f, x, x * f32(kernel.negativeSlope));
+  if (act == "softsign")
+    return x / (1.0f + abs(x));
+  if (act == "erf")
+    return erf(x);
   if (act == "gelu")
     return 0.5f * x * (1.0f + erf(x * f32(M_SQRT1_2)));
   if (act == "gelu_tanh") {
@@ -91,6 +95,12 @@ Expr activationSlope(const std::string &act, Expr x, double negativeSlope) {
     return select(x < -3.0f, 0.0f, x <= 3.0f, x / 3.0f + 0.5f, 1.0f);
   if (act == "hardsigmoid")
     return select(x > -3.0f && x < 3.0f, 1.0f / 6.0f, 0.0f);
+  if (act == "softsign") {
+    Expr d = 1.0f + abs(x);
+    return 1.0f / (d * d);
+  }
+  if (act == "erf")
+    return f32(2.0 / std::sqrt(M_PI)) * exp(-x * x);
   if (act == "gelu") {
     Expr cdf = 0.5f * (1.0f + erf(x * f32(M_SQRT1_2)));
     Expr pdf = exp(-0.5f * x * x) * f32(1.0 / std::sqrt(2.0 * M_PI));

@@ -49,6 +49,8 @@ func.func @norms(%x: tensor<2x8x4x4xf32>, %lw: tensor<8x4x4xf32>, %c: tensor<8xf
 
 // CHECK-LABEL: func.func @activations
 // CHECK-COUNT-7: : tensor<?x4xf32>
+// CHECK: cnn.softsign
+// CHECK: cnn.erf
 // CHECK: cnn.leaky_relu {{.*}}slope
 // CHECK: cnn.gelu {{.*}}approximate = "tanh"
 // CHECK: cnn.softmax {{.*}}axis = 1
@@ -62,6 +64,8 @@ func.func @activations(%x: tensor<?x4xf32>) {
   %4 = cnn.silu %3 : tensor<?x4xf32>
   %5 = cnn.hardswish %4 : tensor<?x4xf32>
   %6 = cnn.hardsigmoid %5 : tensor<?x4xf32>
+  %s = cnn.softsign %6 : tensor<?x4xf32>
+  %e = cnn.erf %s : tensor<?x4xf32>
   %7 = cnn.leaky_relu %6 {slope = 0.01 : f64} : tensor<?x4xf32>
   %8 = cnn.gelu %7 {approximate = "tanh"} : tensor<?x4xf32>
   %9 = cnn.softmax %8 {axis = 1 : i64} : tensor<?x4xf32>

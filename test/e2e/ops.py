@@ -245,6 +245,8 @@ ACTS = {
     "silu": ("silu(x)", F.silu),
     "hardswish": ("hardswish(x)", F.hardswish),
     "hardsigmoid": ("hardsigmoid(x)", F.hardsigmoid),
+    "softsign": ("softsign(x)", F.softsign),
+    "erf": ("erf(x)", torch.erf),
     "leaky_relu": ("leaky_relu(x)", F.leaky_relu),
     "leaky_relu_slope": ("leaky_relu(x, slope=0.2)", lambda t: F.leaky_relu(t, 0.2)),
     "gelu": ("gelu(x)", F.gelu),
@@ -584,7 +586,8 @@ case("fusion", "conv_bn_add",
      "c = conv2d(x, 4, kernel=1, bias=false)\nb = batch_norm(c)\ny = b + x\nreturn y",
      lambda i, p: _bn(F.conv2d(i["x"], p["c.weight"]), p, "b") + i["x"])
 for act, fn in (("hardswish", F.hardswish), ("silu", F.silu), ("sigmoid", torch.sigmoid),
-                ("tanh", torch.tanh), ("hardsigmoid", F.hardsigmoid)):
+                ("tanh", torch.tanh), ("hardsigmoid", F.hardsigmoid), ("softsign", F.softsign),
+                ("erf", torch.erf)):
     case("fusion", f"conv_bn_{act}",
          f"c = conv2d(x, 8, kernel=3, groups=4, padding=1, bias=false)\nb = batch_norm(c)\n"
          f"y = {act}(b)\nreturn y",
