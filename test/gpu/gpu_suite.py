@@ -16,8 +16,8 @@ PoCL builds every kernel when a program first runs it, a third of a second
 each: a deep model's forward (200-300 stages) or ResNet-18's training step
 (380) takes one to three minutes, and a deep model's CUDA compile half a
 minute; more than CI has for all of them on every commit. The light checks
-run on every commit; the heavy ones take turns, OpenCL and CUDA
-alternating (keyed by the commit count, as training_matrix.py's turns).
+run on every commit; the heavy ones take turns two by two, a long one with
+a short one (keyed by the commit count, as training_matrix.py's turns).
 Prints one line per check and exits 1 if any failed.
 """
 
@@ -100,12 +100,32 @@ HEAVY_OPENCL = [forward(name, "--input-shape", SMALL) for name in HEAVY_MODELS] 
     op_families("grads.py", ["linear", "batch_norm", "softmax"]),
     op_families("grads.py", ["max_pool2d", "avg_pool2d"]),
 ]
+OTHER_SMALL = [m for m in LIGHT_MODELS if m != "simple_cnn"]
 HEAVY_CUDA = [cuda_object(name) for name in HEAVY_MODELS] + [
     cuda_object("resnet18", "--train"),
-    cuda_objects("the small models", [m for m in LIGHT_MODELS if m != "simple_cnn"])]
-# OpenCL and CUDA alternating while both last, then the rest of OpenCL's.
-HEAVY = [check for pair in zip(HEAVY_OPENCL, HEAVY_CUDA) for check in pair] + \
-    HEAVY_OPENCL[len(HEAVY_CUDA):]
+    cuda_objects("the small models (1)", OTHER_SMALL[:4]),
+    cuda_objects("the small models (2)", OTHER_SMALL[4:])]
+# About how long the long checks take here (PoCL's kernel builds, CUDA
+# compiles), in seconds; the others take 10-40.
+SECONDS = {
+    "opencl training resnet18 adam": 170, "opencl training resnet18 sgd": 150,
+    "opencl forward densenet121": 136, "cuda object densenet121": 83,
+    "opencl grads conv2d": 70, "opencl grads max_pool2d avg_pool2d": 70,
+    "cuda object resnet18 --train": 67, "opencl forward vgg16": 65,
+    "opencl ops arith shape concat channels_last": 63, "opencl forward resnet50": 57,
+}
+
+
+def balanced_pairs(checks):
+    """`checks` (an even number) as pairs of about equal total time, the
+    longest with the shortest, flattened: each CI turn (--rotation 2) runs
+    one pair."""
+    ranked = sorted(checks, key=lambda check: -SECONDS.get(check[0], 25))
+    half = len(ranked) // 2
+    return [check for k in range(half) for check in (ranked[k], ranked[-1 - k])]
+
+
+HEAVY = balanced_pairs(HEAVY_OPENCL + HEAVY_CUDA)
 
 
 def check_cuda_object(cnnopt, reference, options):
