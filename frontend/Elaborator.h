@@ -123,11 +123,12 @@ private:
   int addValue(DType dtype, Shape shape);
   bool addNode(GraphNode node, ast::Loc at);
   int constantNode(double value, ast::Loc at);
-  /// Substitutes `{v}` in the explicit `name=` string of a call of `callee`.
   /// Evaluates `text`, the expression of a `{...}` in a name template, in
   /// `frame`; false with the first `problem` it has.
   bool evalInTemplate(const std::string &text, Frame &frame, Value &out,
                       std::string &problem);
+  /// Substitutes each `{expr}` in the explicit `name=` string of a call of
+  /// `callee` by the expression's int value.
   bool expandName(const std::string &callee, const BoundArg &nameArg,
                   Frame &frame, std::string &out);
   /// The scope an automatic name `full` gets: itself or `full_1`, ...

@@ -667,7 +667,7 @@ static int is_counter(const cnnopt_param_info *t) {
 /// Module._load_from_state_dict allows (for checkpoints of PyTorch 0.3) -- a
 /// 1-D tensor of at least one element into a 0-D one, which takes its first
 /// element (a num_batches_tracked saved with shape [1]).
-static int same_shape(const entry *e, const cnnopt_param_info *t) {
+static int loads_into(const entry *e, const cnnopt_param_info *t) {
   int d;
   if (t->rank == 0 && e->rank == 1 && e->shape[0] >= 1)
     return 1;
@@ -702,7 +702,7 @@ static int match_names(const parser *ps, const cnnopt_param_info *table, int cou
     missing += !found[t] && !is_counter(&table[t]);
   for (i = 0; i < ps->count; ++i) {
     unexpected += match[i] < 0;
-    mismatched += match[i] >= 0 && !same_shape(&ps->entries[i], &table[match[i]]);
+    mismatched += match[i] >= 0 && !loads_into(&ps->entries[i], &table[match[i]]);
   }
   if (missing || unexpected || mismatched) {
     int first = 1;
@@ -726,7 +726,7 @@ static int match_names(const parser *ps, const cnnopt_param_info *table, int cou
     }
     for (i = 0; i < ps->count; ++i) {
       const entry *e = &ps->entries[i];
-      if (match[i] < 0 || same_shape(e, &table[match[i]]))
+      if (match[i] < 0 || loads_into(e, &table[match[i]]))
         continue;
       msg_add(m, "\n  size mismatch for %s: copying a param with shape ", e->name);
       add_shape(m, e->shape, e->rank);

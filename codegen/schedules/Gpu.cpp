@@ -62,10 +62,6 @@ bool updatesInPlace(Func f, int u) {
   return true;
 }
 
-/// `stage` over `args` (innermost first) as blocks of kThreads threads of
-/// one fused index. Returns the thread variable. (The names are short:
-/// Halide names a kernel after its block loop, whose name holds every
-/// fused variable's.)
 /// `args` of `stage` (innermost first) fused into one variable, named
 /// `prefix` and the count of variables fused.
 template <typename StageT>
@@ -79,6 +75,10 @@ Var fuseAll(StageT stage, const std::vector<Var> &args, const std::string &prefi
   return fused;
 }
 
+/// `stage` over `args` (innermost first) as blocks of kThreads threads of
+/// one fused index. Returns the thread variable. (The names are short:
+/// Halide names a kernel after its block loop, whose name holds every
+/// fused variable's.)
 template <typename StageT> Var flatThreads(StageT stage, const std::vector<Var> &args) {
   std::vector<VarOrRVar> order(args.begin(), args.end());
   stage.reorder(order);
@@ -197,7 +197,6 @@ constexpr int64_t kWindowFloats = 8192;
 /// shared memory, if there is one of at least 64 threads (or the whole map).
 struct WindowTile {
   int x = 0, y = 0; ///< pixels (threads) per block; 0: no tile fits
-  int64_t windowPixels = 0; ///< per input channel
 };
 
 /// The largest of 16 x 8 and 8 x 8 pixels (or the whole map where it is
@@ -214,8 +213,8 @@ WindowTile chooseWindowTile(const Kernel &kernel, const Shape &shape,
     WindowTile t;
     t.x = int(std::min(shape[3], wide));
     t.y = int(std::min(shape[2], kThreads / wide));
-    t.windowPixels = (t.y * stride[0] + reach[0]) * (t.x * stride[1] + reach[1]);
-    if (t.windowPixels * extents[0] <= kWindowFloats)
+    int64_t windowPixels = (t.y * stride[0] + reach[0]) * (t.x * stride[1] + reach[1]);
+    if (windowPixels * extents[0] <= kWindowFloats)
       return t;
   }
   return {};

@@ -34,7 +34,7 @@ BY_HAND = {
 # trains those every commit), one step each (mse_loss on a random target
 # where the output is a feature map; dropout at p=0 on both sides, its masks
 # are checked by regularizer_training.test).
-SMALL = {
+SMALL = {name: ["--reference", name] + options for name, options in {
     "lenet": [],
     "se_block": ["--input-shape", "64,8,8"],
     "spp": ["--input-shape", "3,32,32"],
@@ -42,7 +42,7 @@ SMALL = {
     "dense_block": ["--input-shape", "64,8,8"],
     "cnn_with_dropout": [],
     "seg_head": ["--input-shape", "3,32,32", "--init", "default"],
-}
+}.items()}
 # DenseNet-121's step at this size is the most sensitive (training_deep.test).
 BY_HAND["densenet121"] += ["--perturbation", "1e-5"]
 # Adam's eps for the deep models (those that start from their own
@@ -70,10 +70,7 @@ def model_options():
                 k += len(span)
             reference = options[options.index("--reference") + 1]
             found.setdefault(reference, options)
-    return {**BY_HAND, **SMALL_OPTIONS, **found}
-
-
-SMALL_OPTIONS = {name: ["--reference", name] + options for name, options in SMALL.items()}
+    return {**BY_HAND, **SMALL, **found}
 
 
 def rotation_turn(count, key):
