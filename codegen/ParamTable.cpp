@@ -24,9 +24,22 @@ std::vector<cnnopt_param_info> paramTable(const KernelProgram &program) {
 }
 
 bool loadParams(const KernelProgram &program, const std::string &weightsFile, uint64_t seed,
-                std::vector<float> &params, std::string &error) {
+                std::vector<float> &params, std::string &error, const ParamValues *carried) {
   std::vector<cnnopt_param_info> table = paramTable(program);
   params.assign(size_t(program.paramFloats), 0.0f);
+  if (weightsFile.empty() && carried && !carried->empty()) {
+    for (const cnnopt_param_info &row : table) {
+      auto found = carried->find(row.name);
+      if (found == carried->end() || int64_t(found->second.size()) != row.size) {
+        error = std::string("the model file carries no value of ") +
+                (found == carried->end() ? "" : "the right size for ") + "parameter '" +
+                row.name + "'";
+        return false;
+      }
+      std::copy(found->second.begin(), found->second.end(), params.begin() + row.offset);
+    }
+    return true;
+  }
   if (weightsFile.empty()) {
     cnnopt_init_params(table.data(), int(table.size()), params.data(), seed);
     return true;

@@ -11,6 +11,7 @@
 #include "codegen/KernelSpec.h"
 #include "codegen/runtime/cnnopt_runtime.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,11 +20,16 @@ namespace cnnopt::codegen {
 /// One row per parameter; names point into `program`, which must outlive it.
 std::vector<cnnopt_param_info> paramTable(const KernelProgram &program);
 
+/// Parameter values by name, as a model file may carry them (ONNX).
+using ParamValues = std::map<std::string, std::vector<float>>;
+
 /// The flat parameter array: from `weightsFile` (.safetensors, strict) when
-/// given, else PyTorch's default initialisers with `seed`. False with
+/// given, else from the values the model file carries (`carried`, when not
+/// empty), else PyTorch's default initialisers with `seed`. False with
 /// `error` set when the file does not fit the model.
 bool loadParams(const KernelProgram &program, const std::string &weightsFile, uint64_t seed,
-                std::vector<float> &params, std::string &error);
+                std::vector<float> &params, std::string &error,
+                const ParamValues *carried = nullptr);
 
 } // namespace cnnopt::codegen
 

@@ -116,6 +116,10 @@ struct ModelGraph {
 struct Program {
   std::vector<ModelGraph> models;
   std::vector<ModelGraph> trains;
+  /// Parameter values the model file itself carries, by parameter name
+  /// (an ONNX file's initializers; empty for `.cnn` files, whose weights
+  /// come from --weights or PyTorch's initialisers).
+  std::map<std::string, std::vector<float>> paramValues;
 };
 
 } // namespace cnnopt

@@ -414,7 +414,8 @@ int main(int argc, char **argv) {
 
   std::vector<float> params;
   std::string message;
-  if (!cnnopt::codegen::loadParams(*program, weightsFile, seed, params, message))
+  if (!cnnopt::codegen::loadParams(*program, weightsFile, seed, params, message,
+                                   &loader.program().paramValues))
     return cnnopt::tools::fail(kTool, message);
 
   // Every run's inputs are checked before the (slow) compile.

@@ -213,7 +213,8 @@ int printModule(mlir::ModuleOp module) {
 /// Every file is written under a scratch name and renamed into place once
 /// all are complete (OutputFiles), so an error or an interrupt never leaves
 /// a partial file or a new object beside an old header.
-int generateCode(mlir::func::FuncOp func, mlir::func::FuncOp trainStep) {
+int generateCode(mlir::func::FuncOp func, mlir::func::FuncOp trainStep,
+                 const cnnopt::codegen::ParamValues &carriedWeights) {
   std::optional<cnnopt::codegen::KernelProgram> program = cnnopt::codegen::describeModel(func);
   if (!program)
     return 1;
@@ -228,8 +229,10 @@ int generateCode(mlir::func::FuncOp func, mlir::func::FuncOp trainStep) {
   }
   std::vector<float> weights;
   std::string error;
-  if (!weightsFile.empty() &&
-      !cnnopt::codegen::loadParams(*program, weightsFile, 0, weights, error))
+  // An ONNX file carries its weights: they are embedded like --weights.
+  bool embed = !weightsFile.empty() || !carriedWeights.empty();
+  if (embed && !cnnopt::codegen::loadParams(*program, weightsFile, 0, weights, error,
+                                            &carriedWeights))
     return cnnopt::tools::fail("cnnopt", error);
 
   // Without -o (a header on stdout) the banner names the default files.
@@ -240,10 +243,10 @@ int generateCode(mlir::func::FuncOp func, mlir::func::FuncOp trainStep) {
   headerOptions.headerFile = llvm::sys::path::filename(
       emit == Emit::Header && !outputFile.empty() ? outputFile.getValue()
                                                   : headerPathFor(object)).str();
-  headerOptions.embeddedWeights = !weightsFile.empty();
+  headerOptions.embeddedWeights = embed;
   headerOptions.gpu = cnnopt::codegen::isGpuTarget(target);
   headerOptions.gradCam = !gradCam.empty();
-  const float *embedded = weightsFile.empty() ? nullptr : weights.data();
+  const float *embedded = embed ? weights.data() : nullptr;
   cnnopt::codegen::ExecutionPlan plan;
   if (!cnnopt::codegen::planModel(*program, target, plan, error))
     return cnnopt::tools::fail("cnnopt", "code generation failed: " + error);
@@ -411,6 +414,7 @@ int main(int argc, char **argv) {
   }
   if (!gradCam.empty())
     return generateCode(
-        loader.module().lookupSymbol<mlir::func::FuncOp>(model->name + "_grad_cam"), nullptr);
-  return generateCode(loader.function(*model), trainStep);
+        loader.module().lookupSymbol<mlir::func::FuncOp>(model->name + "_grad_cam"), nullptr,
+        loader.program().paramValues);
+  return generateCode(loader.function(*model), trainStep, loader.program().paramValues);
 }

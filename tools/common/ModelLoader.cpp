@@ -2,6 +2,7 @@
 
 #include "tools/common/ModelLoader.h"
 #include "frontend/MLIRGen.h"
+#include "frontend/onnx/OnnxImport.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
@@ -53,16 +54,31 @@ bool ModelLoader::load(const FrontendOptions &options) {
     fail(tool, errorMessage);
     return false;
   }
-  DiagnosticSink diags;
-  elaborated = compileSource(file->getBuffer(), path, diags, options);
-  if (!elaborated) {
-    for (const Diagnostic &d : diags.all())
-      llvm::errs() << DiagnosticSink::format(d) << "\n";
-    return false;
+  if (onnx_import::isOnnxPath(path)) {
+    std::string error;
+    elaborated = onnx_import::importOnnx(file->getBuffer(), path, error, options);
+    if (!elaborated) {
+      llvm::errs() << error << "\n";
+      return false;
+    }
+    // No source lines to quote from a binary file: diagnostics are one line.
+    plainHandler = std::make_unique<mlir::ScopedDiagnosticHandler>(
+        &context, [](mlir::Diagnostic &d) {
+          llvm::errs() << d.getLocation() << ": " << d << "\n";
+          return mlir::success();
+        });
+  } else {
+    DiagnosticSink diags;
+    elaborated = compileSource(file->getBuffer(), path, diags, options);
+    if (!elaborated) {
+      for (const Diagnostic &d : diags.all())
+        llvm::errs() << DiagnosticSink::format(d) << "\n";
+      return false;
+    }
+    // Verifier errors (a disagreement inside the compiler) carry .cnn locations.
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    handler = std::make_unique<mlir::SourceMgrDiagnosticHandler>(sourceMgr, &context);
   }
-  // Verifier errors (a disagreement inside the compiler) carry .cnn locations.
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  handler = std::make_unique<mlir::SourceMgrDiagnosticHandler>(sourceMgr, &context);
   // A diagnostic names its .cnn location; a dump of the op would bury it.
   context.printOpOnDiagnostic(false);
   built = buildModule(context, *elaborated);

@@ -1,7 +1,8 @@
 //===- ModelLoader.h - .cnn file to a verified module, for tools -*- C++ -*-===//
 //
-// What every tool does first: read a `.cnn` file, elaborate it (printing
-// `file:line:col: error:` diagnostics), build and verify the cnn module, and
+// What every tool does first: read a `.cnn` file (elaborating it, printing
+// `file:line:col: error:` diagnostics) or an `.onnx` file (importing it,
+// errors naming the node), build and verify the cnn module, and
 // pick the model the command applies to (`--model`, or the only one).
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/Twine.h"
@@ -60,6 +62,7 @@ private:
   llvm::SourceMgr sourceMgr;
   mlir::MLIRContext context;
   std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
+  std::unique_ptr<mlir::ScopedDiagnosticHandler> plainHandler; ///< ONNX files
   std::optional<Program> elaborated;
   mlir::OwningOpRef<mlir::ModuleOp> built;
 };

@@ -1,0 +1,237 @@
+//===- ElementOps.cpp - Activations, arithmetic and softmax from ONNX -----===//
+//
+// Element-wise ops map one to one where the DSL has the op; ONNX's more
+// general forms (HardSigmoid's alpha/beta, Clip's bounds) are rewritten with
+// the DSL's ops so that the numbers stay PyTorch's. Arithmetic on constants
+// folds; a constant operand of run-time arithmetic becomes a rank-0
+// `constant` (scalars) or a buffer named after its ONNX value.
+//===----------------------------------------------------------------------===//
+
+#include "frontend/onnx/Importer.h"
+#include "frontend/onnx/Ops.h"
+
+#include <cmath>
+
+namespace cnnopt::onnx_import {
+
+namespace {
+
+/// Emits `op` on tensors a (and b) with the result shape the rules give.
+int unary(Importer &im, const std::string &op, int x, AttrMap attrs = {}) {
+  return im.emit(op, {x}, std::move(attrs), shapes::ShapeOr{im.shapeOf(x), ""});
+}
+
+int binary(Importer &im, const std::string &op, int a, int b) {
+  return im.emit(op, {a, b}, {}, shapes::broadcast(im.shapeOf(a), im.shapeOf(b)));
+}
+
+int scalar(Importer &im, double value) {
+  return im.emit("constant", {}, {{"value", value}}, shapes::ShapeOr{{}, ""});
+}
+
+bool bind(Importer &im, int y) {
+  if (y < 0)
+    return false;
+  im.setOutput(0, y);
+  return true;
+}
+
+/// The common shape of single-input, attribute-free activations.
+template <const char *Op>
+bool convertActivation(Importer &im) {
+  if (!im.checkAttributes({}))
+    return false;
+  int x = im.tensorInput(0);
+  return x >= 0 && bind(im, unary(im, Op, x));
+}
+
+constexpr char kRelu[] = "relu", kSigmoid[] = "sigmoid", kTanh[] = "tanh",
+               kHardswish[] = "hardswish", kErf[] = "erf", kSoftsign[] = "softsign",
+               kNeg[] = "neg";
+
+bool convertLeakyRelu(Importer &im) {
+  if (!im.checkAttributes({"alpha"}))
+    return false;
+  int x = im.tensorInput(0);
+  return x >= 0 && bind(im, unary(im, "leaky_relu", x, {{"slope", double(im.attrFloat("alpha", 0.01f))}}));
+}
+
+bool convertHardSigmoid(Importer &im) {
+  if (!im.checkAttributes({"alpha", "beta"}))
+    return false;
+  int x = im.tensorInput(0);
+  if (x < 0)
+    return false;
+  double alpha = im.attrFloat("alpha", 0.2f), beta = im.attrFloat("beta", 0.5f);
+  // PyTorch's hardsigmoid is clamp(x/6 + 1/2, 0, 1): ONNX's alpha = 1/6,
+  // beta = 1/2 (to float precision). Other slopes scale the input first:
+  // clamp(alpha*x + beta) = hardsigmoid(6*alpha*x + 6*(beta - 1/2)).
+  if (std::abs(alpha - 1.0 / 6.0) > 1e-7 || beta != 0.5) {
+    int scale = scalar(im, 6.0 * alpha), shift = scalar(im, 6.0 * (beta - 0.5));
+    x = scale >= 0 && shift >= 0 ? binary(im, "mul", x, scale) : -1;
+    x = x >= 0 ? binary(im, "add", x, shift) : -1;
+    if (x < 0)
+      return false;
+  }
+  return bind(im, unary(im, "hardsigmoid", x));
+}
+
+bool convertClip(Importer &im) {
+  if (!im.checkAttributes({"min", "max"}))
+    return false;
+  int x = im.tensorInput(0);
+  if (x < 0)
+    return false;
+  double lo = -INFINITY, hi = INFINITY;
+  if (im.opset() < 11) {
+    lo = im.attrFloat("min", -INFINITY);
+    hi = im.attrFloat("max", INFINITY);
+  } else {
+    for (size_t k : {size_t(1), size_t(2)}) {
+      if (!im.hasInput(k))
+        continue;
+      const Constant *c = im.constantInput(k, k == 1 ? "min" : "max");
+      if (!c)
+        return false;
+      if (c->size() != 1)
+        return im.fail("min and max must be scalars");
+      (k == 1 ? lo : hi) = c->at(0);
+    }
+  }
+  // ReLU and ReLU6 exactly; other bounds as relu(x - lo) + lo and
+  // hi - relu(hi - y), which PyTorch's clamp matches to rounding.
+  if (lo == 0 && hi == 6)
+    return bind(im, unary(im, "relu6", x));
+  if (lo == 0)
+    x = unary(im, "relu", x);
+  else if (std::isfinite(lo)) {
+    int c = scalar(im, lo);
+    x = c >= 0 ? binary(im, "sub", x, c) : -1;
+    x = x >= 0 ? unary(im, "relu", x) : -1;
+    x = x >= 0 ? binary(im, "add", x, c) : -1;
+  }
+  if (x >= 0 && std::isfinite(hi)) {
+    int c = scalar(im, hi);
+    x = c >= 0 ? binary(im, "sub", c, x) : -1;
+    x = x >= 0 ? unary(im, "relu", x) : -1;
+    x = x >= 0 ? binary(im, "sub", c, x) : -1;
+  }
+  return bind(im, x);
+}
+
+/// ONNX before opset 7 broadcasts B only with broadcast=1, aligned at `axis`.
+bool legacyBroadcast(Importer &im, int a, int &b) {
+  if (im.opset() >= 7 || !im.attrInt("broadcast", 0))
+    return true;
+  const Shape &as = im.shapeOf(a), &bs = im.shapeOf(b);
+  int64_t axis = im.attrInt("axis", int64_t(as.size()) - int64_t(bs.size()));
+  if (axis < 0 || axis + bs.size() > as.size())
+    return im.fail("broadcast axis " + std::to_string(axis) + " does not fit " +
+                   shapes::format(bs) + " into " + shapes::format(as));
+  Shape target = bs;
+  target.resize(as.size() - size_t(axis), 1);
+  b = reshapeTensor(im, b, target);
+  return b >= 0;
+}
+
+bool convertArithmetic(Importer &im) {
+  if (!im.checkAttributes({"broadcast", "axis", "consumed_inputs"}))
+    return false;
+  const std::string &type = im.node().op_type();
+  const Slot *a = im.input(0), *b = a ? im.input(1) : nullptr;
+  if (!b)
+    return false;
+  if (a->constant && b->constant)
+    return foldArithmetic(im, type, *a->constant, *b->constant);
+  int x = im.tensorInput(0), y = x >= 0 ? im.tensorInput(1) : -1;
+  if (y < 0 || !legacyBroadcast(im, x, y))
+    return false;
+  static const std::map<std::string, std::string> ops{
+      {"Add", "add"}, {"Sub", "sub"}, {"Mul", "mul"}, {"Div", "div"}};
+  return bind(im, binary(im, ops.at(type), x, y));
+}
+
+bool convertSoftmax(Importer &im) {
+  if (!im.checkAttributes({"axis"}))
+    return false;
+  const char *op = im.node().op_type() == "Softmax" ? "softmax" : "log_softmax";
+  int x = im.tensorInput(0);
+  if (x < 0)
+    return false;
+  Shape xs = im.shapeOf(x);
+  int64_t rank = int64_t(xs.size());
+  std::optional<int64_t> axis =
+      shapes::normalizeAxis(im.attrInt("axis", im.opset() < 13 ? 1 : -1), rank);
+  if (!axis)
+    return im.fail("axis " + std::to_string(im.attrInt("axis", 0)) +
+                   " is out of range for " + shapes::format(xs));
+  if (im.opset() >= 13 || *axis == rank - 1)
+    return bind(im, unary(im, op, x, {{"axis", *axis}}));
+  // Before opset 13 the input is seen as [prod(dims before axis), the rest]
+  // and normalised over the whole rest.
+  if (*axis == 0)
+    return im.fail("axis 0 (over the whole batch) is not supported");
+  int64_t rest = 1;
+  for (int64_t k = *axis; k < rank; ++k)
+    rest *= xs[k];
+  Shape flat(xs.begin(), xs.begin() + *axis);
+  flat.push_back(rest);
+  int y = reshapeTensor(im, x, flat);
+  y = y >= 0 ? unary(im, op, y, {{"axis", int64_t(flat.size() - 1)}}) : -1;
+  return bind(im, y >= 0 ? reshapeTensor(im, y, xs) : -1);
+}
+
+bool convertDropout(Importer &im) {
+  if (!im.checkAttributes({"ratio", "is_test", "seed", "consumed_inputs"}))
+    return false;
+  if (im.hasInput(2)) {
+    const Constant *training = im.constantInput(2, "training_mode");
+    if (!training)
+      return false;
+    if (training->size() && training->at(0) != 0)
+      return im.fail("training_mode=true is not supported (inference only)");
+  }
+  if (!im.onlyOutputs(1))
+    return false;
+  int x = im.tensorInput(0);
+  if (x < 0)
+    return false;
+  im.setOutput(0, x); // identity in inference
+  return true;
+}
+
+bool convertIdentity(Importer &im) {
+  if (!im.checkAttributes({}))
+    return false;
+  const Slot *in = im.input(0);
+  if (!in)
+    return false;
+  if (in->constant)
+    im.setOutput(0, *in->constant);
+  else
+    im.setOutput(0, in->tensor);
+  return true;
+}
+
+} // namespace
+
+void addElementConverters(std::map<std::string, Converter> &table) {
+  table["Relu"] = convertActivation<kRelu>;
+  table["Sigmoid"] = convertActivation<kSigmoid>;
+  table["Tanh"] = convertActivation<kTanh>;
+  table["HardSwish"] = convertActivation<kHardswish>;
+  table["Erf"] = convertActivation<kErf>;
+  table["Softsign"] = convertActivation<kSoftsign>;
+  table["Neg"] = convertActivation<kNeg>;
+  table["LeakyRelu"] = convertLeakyRelu;
+  table["HardSigmoid"] = convertHardSigmoid;
+  table["Clip"] = convertClip;
+  for (const char *op : {"Add", "Sub", "Mul", "Div"})
+    table[op] = convertArithmetic;
+  table["Softmax"] = convertSoftmax;
+  table["LogSoftmax"] = convertSoftmax;
+  table["Dropout"] = convertDropout;
+  table["Identity"] = convertIdentity;
+}
+
+} // namespace cnnopt::onnx_import

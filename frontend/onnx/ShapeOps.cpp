@@ -1,0 +1,370 @@
+//===- ShapeOps.cpp - Reshape, Flatten, Concat, Resize and reductions -----===//
+//
+// Shape ops on run-time tensors become the DSL's reshape/flatten/concat/
+// upsample2d/mean; on constants they fold (ConstantOps.cpp). A target shape
+// may carry the batch (kBatchSymbol, from Shape): it must stay on axis 0,
+// the one place a run-time size can be.
+//===----------------------------------------------------------------------===//
+
+#include "frontend/onnx/Importer.h"
+#include "frontend/onnx/Ops.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace cnnopt::onnx_import {
+
+namespace {
+
+bool bind(Importer &im, int y) {
+  if (y < 0)
+    return false;
+  im.setOutput(0, y);
+  return true;
+}
+
+int64_t product(const Shape &s, size_t from = 0, size_t to = SIZE_MAX) {
+  int64_t p = 1;
+  for (size_t k = from; k < std::min(to, s.size()); ++k)
+    p *= s[k];
+  return p;
+}
+
+/// ONNX's Reshape rules (0 copies, one -1 infers) on `xs`; the batch, when
+/// dynamic, must end on axis 0. Empty with an error otherwise.
+std::optional<Shape> resolveReshape(Importer &im, const Shape &xs, std::vector<int64_t> target,
+                                    bool allowZero) {
+  bool dynamic = !xs.empty() && xs[0] == kDynamic;
+  int infer = -1;
+  for (size_t k = 0; k < target.size(); ++k) {
+    int64_t &d = target[k];
+    if (d == 0 && !allowZero) {
+      if (k >= xs.size()) {
+        im.fail("a 0 in the target shape copies axis " + std::to_string(k) +
+                ", which the input " + shapes::format(xs) + " does not have");
+        return std::nullopt;
+      }
+      d = xs[k] == kDynamic ? kBatchSymbol : xs[k];
+    }
+    if (d == kBatchSymbol && k != 0) {
+      im.fail("the target shape moves the batch off axis 0 (a non-constant shape)");
+      return std::nullopt;
+    }
+    if (d == -1) {
+      if (infer >= 0) {
+        im.fail("the target shape has two -1");
+        return std::nullopt;
+      }
+      infer = int(k);
+    } else if (d < 0 && d != kBatchSymbol) {
+      im.fail("the target shape has a negative size " + std::to_string(d));
+      return std::nullopt;
+    }
+  }
+  // Work per sample when the batch is dynamic: it stays on axis 0.
+  if (dynamic) {
+    if (target.empty() || (target[0] != kBatchSymbol && target[0] != -1)) {
+      im.fail("the target shape fixes the batch axis to " +
+              (target.empty() ? std::string("nothing") : std::to_string(target[0])) +
+              ", but the input's batch is chosen at run time");
+      return std::nullopt;
+    }
+    if (target[0] == -1)
+      infer = -1; // -1 on axis 0 is the batch itself
+    target[0] = 1;
+  }
+  int64_t have = dynamic ? product(xs, 1) : product(xs), known = 1;
+  for (size_t k = 0; k < target.size(); ++k)
+    if (int(k) != infer)
+      known *= target[k];
+  if (infer >= 0) {
+    if (known == 0 || have % known) {
+      im.fail("cannot reshape " + shapes::format(xs) + " to " + shapes::format(target));
+      return std::nullopt;
+    }
+    target[size_t(infer)] = have / known;
+  }
+  if (dynamic)
+    target[0] = kDynamic;
+  return target;
+}
+
+bool convertReshape(Importer &im) {
+  if (!im.checkAttributes({"allowzero", "shape"}))
+    return false;
+  const Slot *data = im.input(0);
+  if (!data)
+    return false;
+  std::vector<int64_t> target;
+  if (im.opset() < 5 || im.has("shape")) {
+    target = im.attrInts("shape");
+  } else {
+    const Constant *shape = im.constantInput(1, "the target shape");
+    if (!shape)
+      return false;
+    target = shape->ints();
+  }
+  Shape xs = data->constant ? data->constant->dims : im.shapeOf(data->tensor);
+  std::optional<Shape> resolved = resolveReshape(im, xs, target, im.attrInt("allowzero", 0));
+  if (!resolved)
+    return false;
+  if (data->constant) {
+    if (product(*resolved) != data->constant->size())
+      return im.fail("cannot reshape " + shapes::format(xs) + " to " + shapes::format(*resolved));
+    return foldReshape(im, *data->constant, *resolved);
+  }
+  return bind(im, reshapeTensor(im, data->tensor, *resolved));
+}
+
+bool convertFlatten(Importer &im) {
+  if (!im.checkAttributes({"axis"}))
+    return false;
+  int x = im.tensorInput(0);
+  if (x < 0)
+    return false;
+  Shape xs = im.shapeOf(x);
+  int64_t rank = int64_t(xs.size());
+  int64_t axis = im.attrInt("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return im.fail("axis " + std::to_string(im.attrInt("axis", 1)) + " is out of range for " +
+                   shapes::format(xs));
+  if (axis == 1)
+    return bind(im, im.emit("flatten", {x}, {{"start", int64_t(1)}}, shapes::flatten(xs, 1)));
+  if (xs[0] == kDynamic)
+    return im.fail("Flatten with axis " + std::to_string(axis) +
+                   " merges the run-time batch with other axes");
+  return bind(im, reshapeTensor(im, x, {product(xs, 0, size_t(axis)), product(xs, size_t(axis))}));
+}
+
+bool convertConcat(Importer &im) {
+  if (!im.checkAttributes({"axis"}))
+    return false;
+  size_t count = im.inputCount();
+  std::vector<const Constant *> constants;
+  for (size_t k = 0; k < count; ++k) {
+    const Slot *slot = im.input(k);
+    if (!slot)
+      return false;
+    if (slot->constant)
+      constants.push_back(&*slot->constant);
+  }
+  if (count == 0)
+    return im.fail("Concat needs at least one input");
+  int64_t rank = constants.size() == count ? int64_t(constants.front()->dims.size())
+                                           : -1;
+  if (constants.size() == count) {
+    std::optional<int64_t> axis = shapes::normalizeAxis(im.attrInt("axis", 0), rank);
+    if (!axis)
+      return im.fail("axis " + std::to_string(im.attrInt("axis", 0)) + " is out of range");
+    return foldConcat(im, constants, *axis);
+  }
+  std::vector<int> operands;
+  std::vector<Shape> shapesIn;
+  for (size_t k = 0; k < count; ++k) {
+    int t = im.tensorInput(k);
+    if (t < 0)
+      return false;
+    operands.push_back(t);
+    shapesIn.push_back(im.shapeOf(t));
+  }
+  std::optional<int64_t> axis =
+      shapes::normalizeAxis(im.attrInt("axis", 1), int64_t(shapesIn.front().size()));
+  if (!axis)
+    return im.fail("axis " + std::to_string(im.attrInt("axis", 1)) + " is out of range for " +
+                   shapes::format(shapesIn.front()));
+  return bind(im, im.emit("concat", operands, {{"axis", *axis}}, shapes::concat(shapesIn, *axis)));
+}
+
+/// The `axes` of (Un)Squeeze: an attribute before opset 13, then an input.
+bool axesOperand(Importer &im, std::vector<int64_t> &axes) {
+  if (im.opset() < 13) {
+    axes = im.attrInts("axes");
+    return true;
+  }
+  if (!im.hasInput(1))
+    return true;
+  const Constant *c = im.constantInput(1, "the axes");
+  if (c)
+    axes = c->ints();
+  return c != nullptr;
+}
+
+bool convertUnsqueeze(Importer &im) {
+  if (!im.checkAttributes({"axes"}))
+    return false;
+  const Slot *data = im.input(0);
+  std::vector<int64_t> axes;
+  if (!data || !axesOperand(im, axes))
+    return false;
+  Shape xs = data->constant ? data->constant->dims : im.shapeOf(data->tensor);
+  int64_t rank = int64_t(xs.size() + axes.size());
+  std::vector<bool> inserted(size_t(rank), false);
+  for (int64_t a : axes) {
+    std::optional<int64_t> axis = shapes::normalizeAxis(a, rank);
+    if (!axis || inserted[size_t(*axis)])
+      return im.fail("axis " + std::to_string(a) + " is out of range or repeated");
+    inserted[size_t(*axis)] = true;
+  }
+  Shape out;
+  size_t next = 0;
+  for (int64_t k = 0; k < rank; ++k)
+    out.push_back(inserted[size_t(k)] ? 1 : xs[next++]);
+  if (data->constant)
+    return foldReshape(im, *data->constant, out);
+  return bind(im, reshapeTensor(im, data->tensor, out));
+}
+
+bool convertSqueeze(Importer &im) {
+  if (!im.checkAttributes({"axes"}))
+    return false;
+  const Slot *data = im.input(0);
+  std::vector<int64_t> axes;
+  if (!data || !axesOperand(im, axes))
+    return false;
+  Shape xs = data->constant ? data->constant->dims : im.shapeOf(data->tensor);
+  int64_t rank = int64_t(xs.size());
+  std::vector<bool> drop(size_t(rank), false);
+  for (int64_t a : axes) {
+    std::optional<int64_t> axis = shapes::normalizeAxis(a, rank);
+    if (!axis || xs[size_t(*axis)] != 1)
+      return im.fail("axis " + std::to_string(a) + " of " + shapes::format(xs) +
+                     " is out of range or not of size 1");
+    drop[size_t(*axis)] = true;
+  }
+  Shape out;
+  for (int64_t k = 0; k < rank; ++k)
+    if (!(axes.empty() ? xs[size_t(k)] == 1 : drop[size_t(k)]))
+      out.push_back(xs[size_t(k)]);
+  if (data->constant)
+    return foldReshape(im, *data->constant, out);
+  return bind(im, reshapeTensor(im, data->tensor, out));
+}
+
+/// The integer factor `out / in`, or 0 when it is not one.
+int64_t integerFactor(double scale) {
+  double rounded = std::round(scale);
+  return rounded >= 1 && std::abs(scale - rounded) < 1e-6 ? int64_t(rounded) : 0;
+}
+
+bool convertResize(Importer &im) {
+  bool isUpsample = im.node().op_type() == "Upsample";
+  if (!im.checkAttributes({"mode", "scales", "coordinate_transformation_mode", "nearest_mode",
+                           "cubic_coeff_a", "exclude_outside", "extrapolation_value"}))
+    return false;
+  int x = im.tensorInput(0);
+  if (x < 0)
+    return false;
+  Shape xs = im.shapeOf(x);
+  if (xs.size() != 4)
+    return im.fail("only 2-D inputs ([N, C, H, W]) are supported, got " + shapes::format(xs));
+  std::vector<double> scales;
+  if (im.has("scales")) { // Upsample before opset 9
+    const onnx::NodeProto &n = im.node();
+    for (const onnx::AttributeProto &a : n.attribute())
+      if (a.name() == "scales")
+        scales.assign(a.floats().begin(), a.floats().end());
+  } else {
+    // Upsample-9 and Resize-10: [x, scales]; Resize-11+: [x, roi, scales, sizes].
+    size_t scalesAt = isUpsample || im.opset() < 11 ? 1 : 2;
+    if (im.hasInput(scalesAt)) {
+      const Constant *s = im.constantInput(scalesAt, "the scales");
+      if (!s)
+        return false;
+      for (int64_t k = 0; k < s->size(); ++k)
+        scales.push_back(s->at(k));
+    }
+    if (scales.empty() && im.hasInput(3)) {
+      const Constant *sizes = im.constantInput(3, "the sizes");
+      if (!sizes)
+        return false;
+      std::vector<int64_t> v = sizes->ints();
+      if (v.size() != 4)
+        return im.fail("sizes must have 4 values, got " + shapes::format(v));
+      for (size_t k = 0; k < 4; ++k)
+        scales.push_back(k < 2 ? 1.0 : double(v[k]) / double(xs[k]));
+    }
+  }
+  if (scales.size() != 4 || scales[0] != 1 || scales[1] != 1)
+    return im.fail("only resizing H and W is supported (scales [1, 1, s, s])");
+  int64_t factor = integerFactor(scales[2]);
+  if (!factor || factor != integerFactor(scales[3]))
+    return im.fail("only the same integer scale on H and W is supported, got " +
+                   std::to_string(scales[2]) + " and " + std::to_string(scales[3]));
+  std::string mode = im.attrString("mode", "nearest");
+  std::string coords = im.attrString("coordinate_transformation_mode",
+                                     isUpsample || im.opset() < 11 ? "asymmetric" : "half_pixel");
+  std::string nearest = im.attrString("nearest_mode", "round_prefer_floor");
+  bool halfPixel = coords == "half_pixel" || coords == "pytorch_half_pixel";
+  std::string ours;
+  // With an integer scale, half-pixel rounding and asymmetric flooring both
+  // pick source pixel dst / s, PyTorch's nearest.
+  if (mode == "nearest" && ((coords == "asymmetric" && (nearest == "floor" || isUpsample ||
+                                                        im.opset() < 11)) ||
+                            (halfPixel && nearest != "floor" && nearest != "ceil")))
+    ours = "nearest";
+  else if ((mode == "linear" || mode == "bilinear") && halfPixel)
+    ours = "bilinear";
+  if (ours.empty())
+    return im.fail("mode '" + mode + "' with coordinate_transformation_mode '" + coords +
+                     "' and nearest_mode '" + nearest +
+                     "' is not supported (PyTorch's nearest and bilinear with "
+                     "align_corners=False are)");
+  return bind(im, im.emit("upsample2d", {x}, {{"scale", factor}, {"mode", ours}},
+                          shapes::upsample2d(xs, factor)));
+}
+
+bool convertReduceMean(Importer &im) {
+  if (!im.checkAttributes({"axes", "keepdims", "noop_with_empty_axes"}))
+    return false;
+  int x = im.tensorInput(0);
+  if (x < 0)
+    return false;
+  int64_t rank = int64_t(im.shapeOf(x).size());
+  std::vector<int64_t> axes = im.attrInts("axes");
+  if (axes.empty())
+    for (int64_t k = 0; k < rank; ++k)
+      axes.push_back(k);
+  for (int64_t &a : axes) {
+    std::optional<int64_t> axis = shapes::normalizeAxis(a, rank);
+    if (!axis)
+      return im.fail("axis " + std::to_string(a) + " is out of range");
+    a = *axis;
+  }
+  std::sort(axes.begin(), axes.end());
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  bool keep = im.attrInt("keepdims", 1) != 0;
+  return bind(im, im.emit("mean", {x}, {{"axes", axes}, {"keepdim", keep}},
+                          shapes::mean(im.shapeOf(x), axes, keep)));
+}
+
+} // namespace
+
+int reshapeTensor(Importer &im, int x, const Shape &target) {
+  if (im.shapeOf(x) == target)
+    return x;
+  Shape written = target;
+  for (size_t k = 0; k < written.size(); ++k)
+    if (written[k] == kDynamic) {
+      if (k != 0) {
+        im.fail("the batch would leave axis 0 (shape " + shapes::format(target) + ")");
+        return -1;
+      }
+      written[k] = -1;
+    }
+  return im.emit("reshape", {x}, {{"shape", written}}, shapes::reshape(im.shapeOf(x), written));
+}
+
+void addShapeConverters(std::map<std::string, Converter> &table) {
+  table["Reshape"] = convertReshape;
+  table["Flatten"] = convertFlatten;
+  table["Concat"] = convertConcat;
+  table["Unsqueeze"] = convertUnsqueeze;
+  table["Squeeze"] = convertSqueeze;
+  table["Resize"] = convertResize;
+  table["Upsample"] = convertResize;
+  table["ReduceMean"] = convertReduceMean;
+}
+
+} // namespace cnnopt::onnx_import
