@@ -8,6 +8,9 @@
 
 #include "frontend/onnx/Importer.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace cnnopt::onnx_import {
 
 namespace {
@@ -35,9 +38,19 @@ int64_t Importer::attrInt(const std::string &name, int64_t otherwise) const {
   return a ? a->i() : otherwise;
 }
 
-float Importer::attrFloat(const std::string &name, float otherwise) const {
+double shortestDecimal(float v) {
+  char buf[32];
+  for (int precision = 1; precision <= 9; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, double(v));
+    if (std::strtof(buf, nullptr) == v)
+      break;
+  }
+  return std::strtod(buf, nullptr);
+}
+
+double Importer::attrFloat(const std::string &name, float otherwise) const {
   const onnx::AttributeProto *a = find(*current, name);
-  return a ? a->f() : otherwise;
+  return shortestDecimal(a ? a->f() : otherwise);
 }
 
 std::string Importer::attrString(const std::string &name, const std::string &otherwise) const {

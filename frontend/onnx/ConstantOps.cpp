@@ -25,7 +25,7 @@ bool convertConstant(Importer &im) {
     if (!im.decode(*t, c))
       return im.fail(im.lastError());
   } else if (im.has("value_float")) {
-    c = Constant::ofFloats({im.attrFloat("value_float", 0)}, {});
+    c = Constant::ofFloats({float(im.attrFloat("value_float", 0))}, {});
   } else if (im.has("value_int")) {
     c = Constant::ofInts({im.attrInt("value_int", 0)}, {});
   } else if (im.has("value_ints")) {

@@ -53,7 +53,7 @@ bool convertLeakyRelu(Importer &im) {
   if (!im.checkAttributes({"alpha"}))
     return false;
   int x = im.tensorInput(0);
-  return x >= 0 && bind(im, unary(im, "leaky_relu", x, {{"slope", double(im.attrFloat("alpha", 0.01f))}}));
+  return x >= 0 && bind(im, unary(im, "leaky_relu", x, {{"slope", im.attrFloat("alpha", 0.01f)}}));
 }
 
 bool convertHardSigmoid(Importer &im) {

@@ -108,7 +108,9 @@ public:
   bool checkAttributes(const std::set<std::string> &allowed);
   bool has(const std::string &name) const;
   int64_t attrInt(const std::string &name, int64_t otherwise) const;
-  float attrFloat(const std::string &name, float otherwise) const;
+  /// A float attribute as the shortest decimal that reads back as the same
+  /// float (epsilon 1e-5f is 1e-5, as PyTorch wrote it).
+  double attrFloat(const std::string &name, float otherwise) const;
   std::string attrString(const std::string &name, const std::string &otherwise) const;
   std::vector<int64_t> attrInts(const std::string &name,
                                 std::vector<int64_t> otherwise = {}) const;
@@ -138,6 +140,9 @@ private:
   const onnx::NodeProto *current = nullptr;
   std::string error;
 };
+
+/// The double of the shortest decimal that reads back as `v`.
+double shortestDecimal(float v);
 
 /// One converter per ONNX op type; false after Importer::fail.
 using Converter = bool (*)(Importer &);

@@ -15,7 +15,13 @@ namespace {
 
 using shapes::Hw;
 
-std::string text(const std::vector<int64_t> &v) { return shapes::format(v); }
+/// "[1, 2, 3]": attribute lists (shapes::format would print -1 as the batch).
+std::string text(const std::vector<int64_t> &v) {
+  std::string out = "[";
+  for (size_t k = 0; k < v.size(); ++k)
+    out += (k ? ", " : "") + std::to_string(v[k]);
+  return out + "]";
+}
 
 /// Input 0 as a tensor of rank 4 (N, C, H, W); -1 with an error otherwise.
 int image(Importer &im) {
@@ -118,6 +124,10 @@ bool convertConvTranspose(Importer &im) {
       int64_t out = wanted.size() == 2 ? wanted[a] : xs[2 + a] * strides[a];
       int64_t total = strides[a] * (xs[2 + a] - 1) + outPad[a] +
                       (ws[2 + a] - 1) * dilations[a] + 1 - out;
+      if (total < 0) { // a larger output than the window gives: extra rows at the end
+        outPad[a] -= total;
+        total = 0;
+      }
       int64_t half = total / 2;
       pads[a] = autoPad == "SAME_UPPER" ? half : total - half;
       pads[a + 2] = total - pads[a];
@@ -288,9 +298,9 @@ bool convertBatchNorm(Importer &im) {
     operands.push_back(p);
   }
   // ONNX's momentum weighs the running value, PyTorch's the batch's.
-  double momentum = 1.0 - im.attrFloat("momentum", 0.9f);
+  double momentum = shortestDecimal(float(1.0 - im.attrFloat("momentum", 0.9f)));
   int y = im.emit("batch_norm", operands,
-                  {{"eps", double(im.attrFloat("epsilon", 1e-5f))}, {"momentum", momentum},
+                  {{"eps", (im.attrFloat("epsilon", 1e-5f))}, {"momentum", momentum},
                    {"affine", true}},
                   shapes::batchNorm(im.shapeOf(x)));
   if (y < 0)
@@ -326,7 +336,7 @@ bool convertInstanceNorm(Importer &im) {
     operands.push_back(b);
   }
   int y = im.emit("instance_norm", operands,
-                  {{"eps", double(im.attrFloat("epsilon", 1e-5f))}, {"affine", affine}},
+                  {{"eps", (im.attrFloat("epsilon", 1e-5f))}, {"affine", affine}},
                   shapes::instanceNorm(im.shapeOf(x)));
   if (y < 0)
     return false;
@@ -366,7 +376,7 @@ bool convertLayerNorm(Importer &im) {
   if (im.shapeOf(w) != normalized || im.shapeOf(b) != normalized)
     return im.fail("scale and bias must have the normalised shape " + text(normalized));
   int y = im.emit("layer_norm", {x, w, b},
-                  {{"dims", rank - *axis}, {"eps", double(im.attrFloat("epsilon", 1e-5f))},
+                  {{"dims", rank - *axis}, {"eps", (im.attrFloat("epsilon", 1e-5f))},
                    {"affine", true}},
                   shapes::layerNorm(im.shapeOf(x), rank - *axis));
   if (y < 0)

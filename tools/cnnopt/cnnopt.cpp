@@ -28,6 +28,7 @@
 #include "codegen/ParamTable.h"
 #include "dialect/ArgAttrs.h"
 #include "passes/ModelStats.h"
+#include "tools/cnnopt/EmitCnn.h"
 #include "tools/cnnopt/OutputFiles.h"
 #include "tools/common/ModelLoader.h"
 #include "tools/common/OptimizationFlags.h"
@@ -67,10 +68,13 @@ cl::opt<std::string> modelName(
     "model", cl::desc("The model to use when the file defines several"),
     cl::value_desc("name"), cl::cat(category));
 
-enum class Emit { None, Mlir, Kernels, Obj, Lib, Header, HalideStmt, Assembly };
+enum class Emit { None, Mlir, Cnn, Kernels, Obj, Lib, Header, HalideStmt, Assembly };
 cl::opt<Emit> emit(
     "emit", cl::desc("Output to produce (default with -o: obj)"), cl::init(Emit::None),
     cl::values(clEnumValN(Emit::Mlir, "mlir", "the cnn dialect module (all models)"),
+               clEnumValN(Emit::Cnn, "cnn",
+                          ".cnn source of the model as loaded (all models without --model); "
+                          "with -o, an ONNX file's weights go beside it as .safetensors"),
                clEnumValN(Emit::Kernels, "kernels", "the kernels code generation receives"),
                clEnumValN(Emit::Obj, "obj", "an object file and its C header"),
                clEnumValN(Emit::Lib, "lib", "a static library and its C header"),
@@ -352,7 +356,7 @@ int main(int argc, char **argv) {
 
   if (!outputFile.empty() && emit == Emit::None)
     emit = Emit::Obj;
-  bool generatesCode = emit != Emit::None && emit != Emit::Mlir;
+  bool generatesCode = emit != Emit::None && emit != Emit::Mlir && emit != Emit::Cnn;
   if (emit == Emit::Kernels && !outputFile.empty())
     return cnnopt::tools::fail("cnnopt", "--emit=kernels prints to stdout; drop -o");
   if ((emit == Emit::Obj || emit == Emit::Lib) && outputFile.empty())
@@ -392,6 +396,8 @@ int main(int argc, char **argv) {
   }
   if (emit == Emit::None)
     return 0;
+  if (emit == Emit::Cnn)
+    return cnnopt::tools::emitCnn(loader.program(), model, inputFile, outputFile);
   if (train && !weightsFile.empty())
     return cnnopt::tools::fail("cnnopt", "--train updates the parameters at run time; it does "
                                          "not combine with --weights (embedded weights)");

@@ -1,0 +1,205 @@
+"""ONNX's own backend tests (Debian's libonnx-testdata, ONNX 1.12) through cnnopt-run.
+
+Every test of an op family the importer supports in 2-D float32 form runs:
+its model.onnx and test_data_set_0 inputs go through `cnnopt-run`, and the
+outputs must match ONNX's expected ones (max|err| <= 1e-4 * max(1, max|ref|)).
+A test that is out of scope is listed in OUT_OF_SCOPE with the located error
+it must get (`model.onnx: node 'NAME' (Op): error: ...`) and why.
+
+ONNX's node tests feed every operand as a graph input, weights included; a
+compiled model holds weights as constants, so inputs used only as the
+weight-like operands of PARAM_OPERANDS are turned into initializers (with
+the test's values) before the run.
+
+--list prints the selected tests; --only NAME runs one; --shard K/N runs
+every N-th test starting at K (CI runs the import check of every test and
+the numeric check of a rotating shard: e2e_lib.rotation_turn).
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+import e2e_lib  # noqa: E402
+
+DATA = "/usr/share/libonnx-testdata/data"
+
+# Test-name prefixes of the op families in scope (issue 11, item 5).
+NODE_FAMILIES = [
+    "conv", "convtranspose", "averagepool", "maxpool", "globalaveragepool", "globalmaxpool",
+    "batchnorm", "gemm", "matmul", "relu", "leakyrelu", "sigmoid", "tanh", "hardsigmoid",
+    "hardswish", "elu", "softplus", "softsign", "erf", "prelu", "clip", "add", "sub", "mul",
+    "div", "pow", "concat", "flatten", "reshape", "softmax", "logsoftmax", "dropout",
+    "identity", "instancenorm", "layer_normalization", "resize", "upsample", "reduce_mean",
+    "constant_pad", "edge_pad", "reflect_pad", "depthtospace", "neg",
+]
+PYTORCH_CONVERTED = re.compile(
+    r"test_(Conv2d|ConvTranspose2d|MaxPool2d|AvgPool2d|BatchNorm2d|Linear|ConstantPad2d|"
+    r"ZeroPad2d|ReflectionPad2d|ReplicationPad2d|ReLU|LeakyReLU|ELU|Sigmoid|Tanh|Softplus|"
+    r"Softsign|PReLU_2d|PixelShuffle|GLU|Softmax|LogSoftmax|softmax|log_softmax)")
+
+# op type -> input positions that are weights (constants in a real model).
+PARAM_OPERANDS = {
+    "Conv": {1, 2}, "ConvTranspose": {1, 2}, "Gemm": {1, 2}, "MatMul": {1},
+    "BatchNormalization": {1, 2, 3, 4}, "InstanceNormalization": {1, 2},
+    "LayerNormalization": {1, 2}, "PRelu": {1}, "Pad": {1, 2}, "Resize": {1, 2, 3},
+    "Upsample": {1}, "Reshape": {1}, "Clip": {1, 2}, "Pow": {1}, "Dropout": {1, 2},
+    "ReduceMean": {1}, "Squeeze": {1}, "Unsqueeze": {1},
+}
+
+# name -> (the error it must get, why it is out of scope). Filled from
+# real runs; every entry is checked.
+OUT_OF_SCOPE = {
+}
+
+
+def family_of(name):
+    base = name[len("test_"):]
+    return next((f for f in sorted(NODE_FAMILIES, key=len, reverse=True)
+                 if base == f or base.startswith(f + "_")), None)
+
+
+def select():
+    tests = []
+    node = os.path.join(DATA, "node")
+    for name in sorted(os.listdir(node)):
+        if family_of(name) and not name.endswith("_expanded"):
+            tests.append(os.path.join(node, name))
+    converted = os.path.join(DATA, "pytorch-converted")
+    for name in sorted(os.listdir(converted)):
+        if PYTORCH_CONVERTED.match(name):
+            tests.append(os.path.join(converted, name))
+    return tests
+
+
+def identifier(name):
+    """The C identifier the importer gives an input or output name."""
+    out = re.sub(r"[^A-Za-z0-9]", "_", name)
+    return "v" + out if not out or out[0].isdigit() else out
+
+
+def read_tensor(path):
+    t = onnx.TensorProto()
+    with open(path, "rb") as f:
+        t.ParseFromString(f.read())
+    return numpy_helper.to_array(t)
+
+
+def prepare(test_dir, work):
+    """Writes the model (weight inputs made initializers) and its inputs;
+    returns (model path, [(input name, npy)], [(output name, expected)])."""
+    model = onnx.load(os.path.join(test_dir, "model.onnx"))
+    data = os.path.join(test_dir, "test_data_set_0")
+    initializers = {i.name for i in model.graph.initializer}
+    graph_inputs = [i for i in model.graph.input if i.name not in initializers]
+    values = {i.name: read_tensor(os.path.join(data, f"input_{k}.pb"))
+              for k, i in enumerate(graph_inputs)}
+    uses = {}
+    for node in model.graph.node:
+        for pos, name in enumerate(node.input):
+            uses.setdefault(name, []).append((node.op_type, pos))
+    weights = [i for i in graph_inputs if uses.get(i.name) and all(
+        pos in PARAM_OPERANDS.get(op, ()) for op, pos in uses[i.name])]
+    for i in weights:
+        model.graph.initializer.append(numpy_helper.from_array(values[i.name], i.name))
+        model.graph.input.remove(i)
+    path = os.path.join(work, "model.onnx")
+    onnx.save(model, path)
+    inputs = []
+    for i in graph_inputs:
+        if i in weights:
+            continue
+        npy = os.path.join(work, identifier(i.name) + ".npy")
+        value = values[i.name]
+        np.save(npy, value.astype(np.float32) if value.dtype == np.float64 else value)
+        inputs.append((identifier(i.name), npy))
+    outputs = [(identifier(o.name), read_tensor(os.path.join(data, f"output_{k}.pb")))
+               for k, o in enumerate(model.graph.output)]
+    return path, inputs, outputs
+
+
+def run_test(cnnopt_run, test_dir, numeric):
+    """'' when the test behaves as this file says, else what went wrong."""
+    name = os.path.basename(test_dir)
+    with tempfile.TemporaryDirectory() as work:
+        path, inputs, outputs = prepare(test_dir, work)
+        cmd = [cnnopt_run, path]
+        if not numeric:
+            cmd = [cnnopt_run.replace("cnnopt-run", "cnnopt"), path, "--print-params"]
+        else:
+            for n, npy in inputs:
+                cmd += ["--input", f"{n}={npy}"]
+            for n, _ in outputs:
+                cmd += ["--output", f"{n}={os.path.join(work, n + '.out.npy')}"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        expected = OUT_OF_SCOPE.get(name)
+        if expected:
+            message = expected[0]
+            if proc.returncode != 1 or message not in proc.stderr or \
+                    f"{path}: " not in proc.stderr:
+                return f"expected exit 1 with '{message}', got {proc.returncode}: {proc.stderr.strip()}"
+            return ""
+        if proc.returncode != 0:
+            return f"exit {proc.returncode}: {proc.stderr.strip()[-600:]}"
+        if not numeric:
+            return ""
+        for n, ref in outputs:
+            got = np.load(os.path.join(work, n + ".out.npy"))
+            if got.shape != ref.shape:
+                return f"output {n}: shape {got.shape}, expected {ref.shape}"
+            err = float(np.max(np.abs(got.astype(np.float64) - ref))) if ref.size else 0.0
+            scale = max(1.0, float(np.max(np.abs(ref)))) if ref.size else 1.0
+            if not err <= 1e-4 * scale:
+                return f"output {n}: max|err| {err:.3g} > 1e-4 * {scale:.3g}"
+    return ""
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cnnopt-run", required=True)
+    parser.add_argument("--list", action="store_true")
+    parser.add_argument("--only")
+    parser.add_argument("--shard", help="K/N: numeric runs of every N-th test from K")
+    parser.add_argument("--rotation", type=int, help="N: numeric shard by commit count")
+    args = parser.parse_args()
+    tests = select()
+    if args.list:
+        for t in tests:
+            print(os.path.relpath(t, DATA), "(out of scope)" if os.path.basename(t) in OUT_OF_SCOPE else "")
+        return 0
+    if args.only:
+        tests = [t for t in tests if os.path.basename(t) == args.only]
+    numeric = set(range(len(tests)))
+    if args.shard or args.rotation:
+        k, n = (map(int, args.shard.split("/")) if args.shard
+                else (e2e_lib.commit_count() % args.rotation, args.rotation))
+        numeric = set(range(k, len(tests), n))
+        print(f"numeric checks: shard {k}/{n} ({len(numeric)} of {len(tests)} tests); "
+              f"every test's import")
+    failures = 0
+    for index, test in enumerate(tests):
+        try:
+            problem = run_test(args.cnnopt_run, test, index in numeric)
+        except Exception as e:  # unreadable test data is a failure, not a crash
+            problem = f"{type(e).__name__}: {e}"
+        label = os.path.relpath(test, DATA)
+        if problem:
+            failures += 1
+            print(f"FAIL {label}: {problem}")
+        else:
+            kind = "out of scope" if os.path.basename(test) in OUT_OF_SCOPE else (
+                "numeric" if index in numeric else "import")
+            print(f"ok   {label} ({kind})")
+    print(f"{len(tests) - failures} of {len(tests)} ONNX backend tests behave as listed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
