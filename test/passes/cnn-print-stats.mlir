@@ -15,6 +15,20 @@
 // CHECK-NEXT: fc    linear              [N,2]           18      16   14      8
 // CHECK-NEXT: total params: 418
 // CHECK-NEXT: total MACs (per sample): 11,536
+// torchinfo's footer at batch 1, by its rules: mult-adds per weight/bias
+// element x output pixels for convs (c1: 108*64 + 4*64, c2: 288*16), x 1
+// for fc (18); forward/backward = 2 x the outputs of the layers with
+// parameters (2 * 4 * (256 + 128 + 2)); inputs 3*8*8*4; params 418*4.
+// CHECK-NEXT: torchinfo summary (batch 1):
+// CHECK-NEXT:   trainable params: 418
+// CHECK-NEXT:   non-trainable params: 0
+// CHECK-NEXT:   total mult-adds: 11,794
+// CHECK-NEXT:   input size (MB): 0.00
+// CHECK-NEXT:   forward/backward pass size (MB): 0.00
+// CHECK-NEXT:   params size (MB): 0.00
+// CHECK-NEXT:   estimated total size (MB): 0.01
+// The pass plans no code: no peak memory.
+// CHECK-NOT: peak activation
 
 // JSON-LABEL: "layers": [
 // JSON: "jump": 1,
@@ -26,6 +40,17 @@
 // JSON-NEXT: "shape": [
 // JSON-NEXT: -1,
 // JSON: "model": "tiny",
+// JSON-NEXT: "summary": {
+// JSON-NEXT: "batch": 1,
+// JSON-NEXT: "estimated_total_bytes": 5528,
+// JSON-NEXT: "forward_backward_bytes": 3088,
+// JSON-NEXT: "input_bytes": 768,
+// JSON-NEXT: "non_trainable_params": 0,
+// JSON-NEXT: "params_bytes": 1672,
+// JSON-NEXT: "total_mult_adds": 11794,
+// JSON-NEXT: "total_params": 418,
+// JSON-NEXT: "trainable_params": 418
+// JSON-NEXT: },
 // JSON-NEXT: "total_macs": 11536,
 // JSON-NEXT: "total_params": 418
 func.func @tiny(%x: tensor<?x3x8x8xf32> {cnn.input = "x"},
