@@ -187,8 +187,17 @@ private:
     if (paramOnly && attrs.empty())
       attrs = ", fillcolor=\"#fff2cc\", class=param_op";
     os << "  " << id << " [label=" << quoted(label) << attrs << "];\n";
-    for (Value operand : op->getOperands())
-      edge(operand, id);
+    // A fused add's second tensor often comes from the same node as the
+    // input (an identity shortcut): say which edge it is. It is the last
+    // operand when present (the ODS operand order).
+    Value residual;
+    if (auto conv = dyn_cast<cnn::FusedConv2dOp>(op))
+      residual = conv.getResidual();
+    else if (auto linear = dyn_cast<cnn::FusedLinearOp>(op))
+      residual = linear.getResidual();
+    for (OpOperand &operand : op->getOpOperands())
+      edge(operand.get(), id,
+           residual && operand.getOperandNumber() == op->getNumOperands() - 1 ? " residual" : "");
     for (Value result : op->getResults()) {
       ids[result] = id;
       fromParams[result] = paramOnly;
@@ -207,11 +216,12 @@ private:
     }
   }
 
-  void edge(Value from, const std::string &to) {
+  void edge(Value from, const std::string &to, llvm::StringRef note = "") {
     auto it = ids.find(from);
     if (it == ids.end())
       return;
-    os << "  " << it->second << " -> " << to << " [label=" << quoted(shapeText(from.getType()));
+    os << "  " << it->second << " -> " << to
+       << " [label=" << quoted(shapeText(from.getType()) + note.str());
     if (fromParams.lookup(from))
       os << ", style=dashed";
     os << "];\n";

@@ -9,7 +9,7 @@ import re
 import sys
 
 NODE = re.compile(r'^  (\w+) \[label="(?:[^"\\]|\\.)*"(?:, [\w]+=(?:"(?:[^"\\]|\\.)*"|[\w#.]+))*\];$')
-EDGE = re.compile(r'^  (\w+) -> (\w+) \[label="\[(?:N|\d+)?(?:,(?:N|\d+))*\]"(?:, style=dashed)?\];$')
+EDGE = re.compile(r'^  (\w+) -> (\w+) \[label="\[(?:N|\d+)?(?:,(?:N|\d+))*\](?: residual)?"(?:, style=dashed)?\];$')
 
 
 def main(path):
