@@ -47,6 +47,26 @@ int64_t perSample(Value value) {
   return n;
 }
 
+/// Bytes of a tensor of `type` with a run-time batch of `batch`.
+int64_t bytesAt(Type type, int64_t batch) {
+  auto shaped = cast<ShapedType>(type);
+  int64_t n = 1;
+  for (int64_t d : shaped.getShape())
+    n *= ShapedType::isDynamic(d) ? batch : d;
+  return n * int64_t((shaped.getElementTypeBitWidth() + 7) / 8);
+}
+
+/// The batch torchinfo would run: the inputs' fixed batch, else 1.
+int64_t summaryBatch(func::FuncOp func) {
+  for (BlockArgument arg : func.getArguments()) {
+    auto type = dyn_cast<ShapedType>(arg.getType());
+    if (func.getArgAttr(arg.getArgNumber(), kInputAttr) && type && type.getRank() > 0 &&
+        !ShapedType::isDynamic(type.getShape()[0]))
+      return type.getShape()[0];
+  }
+  return 1;
+}
+
 /// Spatial height of a rank-4 value, 1 otherwise.
 int64_t heightOf(Value value) {
   auto type = cast<ShapedType>(value.getType());
@@ -81,22 +101,63 @@ public:
   ModelStats build() {
     ModelStats stats;
     stats.model = func.getSymName().str();
+    TorchinfoSummary &summary = stats.summary;
+    summary.batch = summaryBatch(func);
     for (BlockArgument arg : func.getArguments()) {
       fields[arg] = Field{};
-      if (func.getArgAttr(arg.getArgNumber(), kParamAttr))
+      if (func.getArgAttr(arg.getArgNumber(), kParamAttr)) {
         stats.totalParams += numElements(arg.getType());
+        summary.paramBytes += bytesAt(arg.getType(), summary.batch);
+      } else if (func.getArgAttr(arg.getArgNumber(), kInputAttr)) {
+        summary.inputBytes += bytesAt(arg.getType(), summary.batch);
+      }
     }
+    // cnn.param marks what torch.optim updates: every parameter is trainable.
+    summary.totalParams = summary.trainableParams = stats.totalParams;
     func.walk([&](Operation *op) {
       if (op->getDialect() != cnnDialect() || op->getNumResults() != 1)
         return;
       LayerStats layer = visit(op);
       stats.totalMacs += layer.macs;
       stats.layers.push_back(std::move(layer));
+      addToSummary(op, summary);
     });
     return stats;
   }
 
 private:
+  /// torchinfo's share of `op` as the leaf module owning its parameters
+  /// (ModelStatistics.__init__, LayerInfo.calculate_macs in torchinfo 1.8).
+  void addToSummary(Operation *op, TorchinfoSummary &summary) {
+    Value result = op->getResult(0);
+    ArrayRef<int64_t> shape = cast<ShapedType>(result.getType()).getShape();
+    // torchinfo tells convolutions by "Conv" in the module's class name.
+    bool conv = op->getName().stripDialect().contains("conv");
+    int64_t pixels = 1;
+    for (int64_t d : shape.drop_front(std::min<size_t>(2, shape.size())))
+      pixels *= d;
+    bool hasParams = false;
+    for (Value operand : op->getOperands()) {
+      if (!isParam(operand))
+        continue;
+      hasParams = true;
+      int64_t n = numElements(operand.getType());
+      // The module's own name for the tensor: the key's last component.
+      llvm::StringRef key =
+          func.getArgAttrOfType<StringAttr>(cast<BlockArgument>(operand).getArgNumber(),
+                                            kParamAttr)
+              .getValue();
+      llvm::StringRef name = key.rsplit('.').second.empty() ? key : key.rsplit('.').second;
+      if (name == "weight" || name == "bias")
+        summary.multAdds += conv ? n * summary.batch * pixels : n * summary.batch;
+      else if (name.contains("weight") || name.contains("bias"))
+        // RNN-style names (weight_ih_l0): output_size[:2].
+        summary.multAdds += n * summary.batch * (shape.size() > 1 ? shape[1] : 1);
+    }
+    if (hasParams)
+      summary.forwardBackwardBytes += 2 * bytesAt(result.getType(), summary.batch);
+  }
+
   Dialect *cnnDialect() {
     return func->getContext()->getLoadedDialect<cnn::CnnDialect>();
   }
@@ -256,6 +317,21 @@ void printStatsTable(const ModelStats &stats, llvm::raw_ostream &os) {
         formatNumber(l.jump));
   os << "total params: " << withCommas(stats.totalParams) << "\n";
   os << "total MACs (per sample): " << withCommas(stats.totalMacs) << "\n";
+  // torchinfo.summary's footer, in its units (MB = 10^6 bytes, 2 decimals).
+  const TorchinfoSummary &s = stats.summary;
+  auto mb = [](int64_t bytes) { return llvm::formatv("{0:f2}", double(bytes) / 1e6).str(); };
+  os << "torchinfo summary (batch " << s.batch << "):\n";
+  os << "  trainable params: " << withCommas(s.trainableParams) << "\n";
+  os << "  non-trainable params: " << withCommas(s.nonTrainableParams) << "\n";
+  os << "  total mult-adds: " << withCommas(s.multAdds) << "\n";
+  os << "  input size (MB): " << mb(s.inputBytes) << "\n";
+  os << "  forward/backward pass size (MB): " << mb(s.forwardBackwardBytes) << "\n";
+  os << "  params size (MB): " << mb(s.paramBytes) << "\n";
+  os << "  estimated total size (MB): " << mb(s.totalBytes()) << "\n";
+  if (stats.peakActivationBytes >= 0)
+    os << "peak activation memory of the generated code (batch 1): "
+       << withCommas(stats.peakActivationBytes) << " bytes (" << mb(stats.peakActivationBytes)
+       << " MB)\n";
 }
 
 void printStatsJson(const ModelStats &stats, llvm::raw_ostream &os) {
@@ -272,12 +348,24 @@ void printStatsJson(const ModelStats &stats, llvm::raw_ostream &os) {
                                         {"rf", l.rf},
                                         {"jump", l.jump}});
   }
-  llvm::json::Value root = llvm::json::Object{
+  const TorchinfoSummary &s = stats.summary;
+  llvm::json::Object root{
       {"model", stats.model},
       {"layers", std::move(layers)},
       {"total_params", stats.totalParams},
-      {"total_macs", stats.totalMacs}};
-  os << llvm::formatv("{0:2}", root) << "\n";
+      {"total_macs", stats.totalMacs},
+      {"summary", llvm::json::Object{{"batch", s.batch},
+                                     {"total_params", s.totalParams},
+                                     {"trainable_params", s.trainableParams},
+                                     {"non_trainable_params", s.nonTrainableParams},
+                                     {"total_mult_adds", s.multAdds},
+                                     {"input_bytes", s.inputBytes},
+                                     {"forward_backward_bytes", s.forwardBackwardBytes},
+                                     {"params_bytes", s.paramBytes},
+                                     {"estimated_total_bytes", s.totalBytes()}}}};
+  if (stats.peakActivationBytes >= 0)
+    root["peak_activation_bytes"] = stats.peakActivationBytes;
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
 }
 
 } // namespace cnnopt

@@ -29,11 +29,37 @@ struct LayerStats {
   double jump = 1;            ///< input pixels between adjacent outputs
 };
 
+/// What torchinfo.summary (1.7, 1.8) reports under its table, by its
+/// rules, for one forward pass at `batch`. torchinfo sees modules, not ops:
+/// an op reading parameters (`cnn.param`) stands for a leaf module holding
+/// them, and an op without parameters adds nothing, as a parameter-free leaf
+/// module (ReLU, MaxPool2d) or a functional call adds nothing there.
+struct TorchinfoSummary {
+  int64_t batch = 1;          ///< the input's batch, 1 where it is the run-time N
+  int64_t totalParams = 0;    ///< parameters (not buffers), each counted once
+  int64_t trainableParams = 0;
+  int64_t nonTrainableParams = 0;
+  /// Per parameter tensor of an op: weight/bias of a conv: elements x batch x
+  /// output pixels; of any other op: elements x batch (LayerInfo.calculate_macs).
+  int64_t multAdds = 0;
+  int64_t inputBytes = 0;   ///< the inputs' tensors (torchinfo adds the few bytes
+                            ///< of Python's storage object to each)
+  /// 2 x the output bytes of every op with parameters (x2 for gradients).
+  int64_t forwardBackwardBytes = 0;
+  int64_t paramBytes = 0;   ///< float32 parameters: 4 bytes each
+  int64_t totalBytes() const { return inputBytes + forwardBackwardBytes + paramBytes; }
+};
+
 struct ModelStats {
   std::string model;
   std::vector<LayerStats> layers;
   int64_t totalParams = 0; ///< every trainable parameter of the function
   int64_t totalMacs = 0;
+  TorchinfoSummary summary;
+  /// Bytes of the tensors between stages that the generated code holds at
+  /// once at batch 1 (its arena, cnnopt_api_plan_arena); -1 when unknown
+  /// (cnnopt fills it in after planning the code; the pass cannot).
+  int64_t peakActivationBytes = -1;
 };
 
 /// Computes the statistics of a model function (inputs, then parameters
@@ -43,7 +69,9 @@ ModelStats computeModelStats(mlir::func::FuncOp func);
 /// A human-readable, column-aligned table followed by totals.
 void printStatsTable(const ModelStats &stats, llvm::raw_ostream &os);
 
-/// `{"model": ..., "layers": [...], "total_params": N, "total_macs": M}`
+/// `{"model": ..., "layers": [...], "total_params": N, "total_macs": M,
+/// "summary": {torchinfo's numbers, sizes in bytes}, "peak_activation_bytes": P}`
+/// (the last only when known).
 void printStatsJson(const ModelStats &stats, llvm::raw_ostream &os);
 
 } // namespace cnnopt

@@ -26,8 +26,11 @@ def CnnPrintStatsPass : Pass<"cnn-print-stats", "::mlir::ModuleOp"> {
 
     An op with several inputs takes the largest receptive field among them;
     ops that mix all positions (flatten, global pooling, mean over H and W)
-    cover the whole input. Totals follow the rows. With `json=true` the same
-    data is printed as one JSON object per function. The IR is unchanged.
+    cover the whole input. Totals follow the rows, then what torchinfo.summary
+    prints under its table, by its rules (ModelStats.h, TorchinfoSummary).
+    With `json=true` the same data is printed as one JSON object per
+    function. The IR is unchanged. (`cnnopt --print-stats` adds the peak
+    activation memory of the generated code, which needs the code generator.)
   }];
   let options = [
     Option<"json", "json", "bool", /*default=*/"false",

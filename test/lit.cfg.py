@@ -24,6 +24,11 @@ config.substitutions.append(("%cnnopt_runtime_lib", os.path.join(config.cnnopt_o
 config.substitutions.append(("%models", os.path.join(config.cnnopt_src_root, "models")))
 config.substitutions.append(("%python", config.torch_python))
 config.substitutions.append(("%srcroot", config.cnnopt_src_root))
+# The package test (examples/cmake-package.test) installs this build and
+# builds a project against it with the same CMake and generator.
+config.substitutions.append(("%cnnopt_obj_root", config.cnnopt_obj_root))
+config.substitutions.append(("%cmake_generator", config.cmake_generator))
+config.substitutions.append(("%cmake", config.cmake_command))
 
 # A build with -DCNNOPT_SANITIZE=... runs every tool and test program under
 # the sanitizers, with the options CTest passes (CNNOPT_SANITIZER_ENV in the

@@ -15,6 +15,20 @@
 // CHECK-NEXT: fc    linear              [N,2]           18      16   14      8
 // CHECK-NEXT: total params: 418
 // CHECK-NEXT: total MACs (per sample): 11,536
+// torchinfo's footer at batch 1, by its rules: mult-adds per weight/bias
+// element x output pixels for convs (c1: 108*64 + 4*64, c2: 288*16), x 1
+// for fc (18); forward/backward = 2 x the outputs of the layers with
+// parameters (2 * 4 * (256 + 128 + 2)); inputs 3*8*8*4; params 418*4.
+// CHECK-NEXT: torchinfo summary (batch 1):
+// CHECK-NEXT:   trainable params: 418
+// CHECK-NEXT:   non-trainable params: 0
+// CHECK-NEXT:   total mult-adds: 11,794
+// CHECK-NEXT:   input size (MB): 0.00
+// CHECK-NEXT:   forward/backward pass size (MB): 0.00
+// CHECK-NEXT:   params size (MB): 0.00
+// CHECK-NEXT:   estimated total size (MB): 0.01
+// The pass plans no code: no peak memory.
+// CHECK-NOT: peak activation
 
 // JSON-LABEL: "layers": [
 // JSON: "jump": 1,
@@ -26,6 +40,17 @@
 // JSON-NEXT: "shape": [
 // JSON-NEXT: -1,
 // JSON: "model": "tiny",
+// JSON-NEXT: "summary": {
+// JSON-NEXT: "batch": 1,
+// JSON-NEXT: "estimated_total_bytes": 5528,
+// JSON-NEXT: "forward_backward_bytes": 3088,
+// JSON-NEXT: "input_bytes": 768,
+// JSON-NEXT: "non_trainable_params": 0,
+// JSON-NEXT: "params_bytes": 1672,
+// JSON-NEXT: "total_mult_adds": 11794,
+// JSON-NEXT: "total_params": 418,
+// JSON-NEXT: "trainable_params": 418
+// JSON-NEXT: },
 // JSON-NEXT: "total_macs": 11536,
 // JSON-NEXT: "total_params": 418
 func.func @tiny(%x: tensor<?x3x8x8xf32> {cnn.input = "x"},
@@ -42,4 +67,28 @@ func.func @tiny(%x: tensor<?x3x8x8xf32> {cnn.input = "x"},
   %5 = cnn.flatten %4 {start = 1 : i64} : (tensor<?x8x1x1xf32>) -> tensor<?x8xf32>
   %6 = cnn.linear %5, %w3, %b3 : (tensor<?x8xf32>, tensor<2x8xf32>, tensor<2xf32>) -> tensor<?x2xf32> loc("fc"(unknown))
   return %6 : tensor<?x2xf32>
+}
+
+// An input with a fixed batch of 2: torchinfo's numbers at that batch
+// (mult-adds 54*2*4 + 2*2*4; forward/backward 2 * 4 * 16; inputs 2*3*4*4*4).
+// CHECK-LABEL: model fixed_batch
+// CHECK: torchinfo summary (batch 2):
+// CHECK-NEXT:   trainable params: 56
+// CHECK-NEXT:   non-trainable params: 0
+// CHECK-NEXT:   total mult-adds: 448
+// JSON-LABEL: "model": "fixed_batch",
+// JSON-NEXT: "summary": {
+// JSON-NEXT: "batch": 2,
+// JSON-NEXT: "estimated_total_bytes": 736,
+// JSON-NEXT: "forward_backward_bytes": 128,
+// JSON-NEXT: "input_bytes": 384,
+// JSON-NEXT: "non_trainable_params": 0,
+// JSON-NEXT: "params_bytes": 224,
+// JSON-NEXT: "total_mult_adds": 448,
+func.func @fixed_batch(%x: tensor<2x3x4x4xf32> {cnn.input = "x"},
+                       %w: tensor<2x3x3x3xf32> {cnn.param = "c.weight"},
+                       %b: tensor<2xf32> {cnn.param = "c.bias"}) -> tensor<2x2x2x2xf32> {
+  %0 = cnn.conv2d %x, %w, %b {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<2x3x4x4xf32>, tensor<2x3x3x3xf32>, tensor<2xf32>) -> tensor<2x2x2x2xf32> loc("c"(unknown))
+  %1 = cnn.relu %0 : tensor<2x2x2x2xf32>
+  return %1 : tensor<2x2x2x2xf32>
 }

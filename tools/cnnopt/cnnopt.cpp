@@ -10,13 +10,15 @@
 //   cnnopt model.cnn -o model.o [--weights w.safetensors] [--target T]
 //                                          model.o + model.h (C API)
 //   cnnopt model.cnn --emit=lib|header|halide-stmt|assembly [-o FILE]
+//   cnnopt model.cnn --emit=dot [-o FILE]  the graph for Graphviz
 //   cnnopt model.cnn --train -o model.o   also <model>_train_step (the
 //                                          model's train declaration)
 //   cnnopt model.cnn --grad-cam SCOPE -o cam.o   <model>_grad_cam instead
 //
 // The optimisation pipeline (passes/Pipelines.cpp) runs between loading and
 // everything but --print-stats/--print-params, which describe the model as
-// written; -O0 runs none of it.
+// written (--print-stats then plans the optimised code for its peak
+// activation memory); -O0 runs none of it.
 //
 // Errors are printed as `file:line:col: error: ...` and exit with code 1.
 //===----------------------------------------------------------------------===//
@@ -29,7 +31,9 @@
 #include "dialect/ArgAttrs.h"
 #include "passes/ModelStats.h"
 #include "tools/cnnopt/EmitCnn.h"
+#include "tools/cnnopt/GraphDot.h"
 #include "tools/cnnopt/OutputFiles.h"
+#include "tools/cnnopt/PeakMemory.h"
 #include "tools/common/ModelLoader.h"
 #include "tools/common/OptimizationFlags.h"
 
@@ -68,13 +72,15 @@ cl::opt<std::string> modelName(
     "model", cl::desc("The model to use when the file defines several"),
     cl::value_desc("name"), cl::cat(category));
 
-enum class Emit { None, Mlir, Cnn, Kernels, Obj, Lib, Header, HalideStmt, Assembly };
+enum class Emit { None, Mlir, Cnn, Dot, Kernels, Obj, Lib, Header, HalideStmt, Assembly };
 cl::opt<Emit> emit(
     "emit", cl::desc("Output to produce (default with -o: obj)"), cl::init(Emit::None),
     cl::values(clEnumValN(Emit::Mlir, "mlir", "the cnn dialect module (all models)"),
                clEnumValN(Emit::Cnn, "cnn",
                           ".cnn source of the model as loaded (all models without --model); "
                           "with -o, an ONNX file's weights go beside it as .safetensors"),
+               clEnumValN(Emit::Dot, "dot",
+                          "the model's graph for Graphviz (optimised; -O0: as written)"),
                clEnumValN(Emit::Kernels, "kernels", "the kernels code generation receives"),
                clEnumValN(Emit::Obj, "obj", "an object file and its C header"),
                clEnumValN(Emit::Lib, "lib", "a static library and its C header"),
@@ -113,7 +119,8 @@ cl::opt<std::string> gradCam("grad-cam",
 
 cl::opt<bool> printStats(
     "print-stats",
-    cl::desc("Per-layer shape, parameters, MACs and receptive field"),
+    cl::desc("Per-layer shape, parameters, MACs and receptive field; torchinfo's "
+             "summary; the generated code's peak activation memory"),
     cl::cat(category));
 
 cl::opt<bool> json("json", cl::desc("With --print-stats: print JSON"),
@@ -211,6 +218,22 @@ int printModule(mlir::ModuleOp module) {
   module.print(os, mlir::OpPrintingFlags());
   os << "\n";
   return emitText(text);
+}
+
+/// The generated code's memory for the tensors between stages at batch 1,
+/// from the plan code generation would follow; -1 (and an error printed) if
+/// the model cannot be planned.
+int64_t peakActivationBytes(mlir::func::FuncOp func) {
+  std::optional<cnnopt::codegen::KernelProgram> program = cnnopt::codegen::describeModel(func);
+  if (!program)
+    return -1;
+  cnnopt::codegen::ExecutionPlan plan;
+  std::string error;
+  if (!cnnopt::codegen::planModel(*program, target, plan, error)) {
+    cnnopt::tools::fail("cnnopt", "cannot plan the generated code: " + error);
+    return -1;
+  }
+  return cnnopt::tools::arenaBytes(plan, 1);
 }
 
 /// -o / --emit: the object or library with its header, or one text artifact.
@@ -357,6 +380,9 @@ int main(int argc, char **argv) {
   if (!outputFile.empty() && emit == Emit::None)
     emit = Emit::Obj;
   bool generatesCode = emit != Emit::None && emit != Emit::Mlir && emit != Emit::Cnn;
+  if (emit == Emit::Dot && train)
+    return cnnopt::tools::fail("cnnopt", "--emit=dot draws the model's forward graph; drop "
+                                         "--train");
   if (emit == Emit::Kernels && !outputFile.empty())
     return cnnopt::tools::fail("cnnopt", "--emit=kernels prints to stdout; drop -o");
   if ((emit == Emit::Obj || emit == Emit::Lib) && outputFile.empty())
@@ -376,7 +402,7 @@ int main(int argc, char **argv) {
 
   // --model is checked even when only --emit=mlir (which prints every model)
   // is asked for, so a misspelt name never passes silently.
-  bool needsModel = printStats || printParams || generatesCode;
+  bool needsModel = printStats || printParams || generatesCode || emit == Emit::Dot;
   const cnnopt::ModelGraph *model = nullptr;
   if (needsModel || !modelName.empty()) {
     model = loader.select(modelName);
@@ -387,18 +413,14 @@ int main(int argc, char **argv) {
   mlir::func::FuncOp func = model ? loader.function(*model) : nullptr;
   if (printParams)
     printParamList(func);
-  if (printStats) {
-    cnnopt::ModelStats stats = cnnopt::computeModelStats(func);
-    if (json)
-      cnnopt::printStatsJson(stats, llvm::outs());
-    else
-      cnnopt::printStatsTable(stats, llvm::outs());
-  }
-  if (emit == Emit::None)
+  std::optional<cnnopt::ModelStats> stats;
+  if (printStats)
+    stats = cnnopt::computeModelStats(func);
+  if (emit == Emit::None && !printStats)
     return 0;
   if (emit == Emit::Cnn)
     return cnnopt::tools::emitCnn(loader.program(), model, inputFile, outputFile);
-  if (train && !weightsFile.empty())
+  if (emit != Emit::None && train && !weightsFile.empty())
     return cnnopt::tools::fail("cnnopt", "--train updates the parameters at run time; it does "
                                          "not combine with --weights (embedded weights)");
   optimization->vectorWidth = cnnopt::codegen::floatVectorWidth(target);
@@ -409,6 +431,21 @@ int main(int argc, char **argv) {
     return cnnopt::tools::fail("cnnopt", "--grad-cam and --train are separate compiles");
   if (!loader.optimize(*optimization))
     return 1;
+  if (stats) {
+    // The as-written statistics, with what the optimised code will hold.
+    // A model that cannot be planned still gets the rest, and exit code 1.
+    stats->peakActivationBytes = peakActivationBytes(loader.function(*model));
+    if (json)
+      cnnopt::printStatsJson(*stats, llvm::outs());
+    else
+      cnnopt::printStatsTable(*stats, llvm::outs());
+    if (stats->peakActivationBytes < 0)
+      return 1;
+  }
+  if (emit == Emit::None)
+    return 0;
+  if (emit == Emit::Dot)
+    return emitText(cnnopt::tools::graphToDot(loader.function(*model)));
   if (emit == Emit::Mlir)
     return printModule(loader.module());
   mlir::func::FuncOp trainStep;
