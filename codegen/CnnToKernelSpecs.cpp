@@ -39,12 +39,15 @@ public:
       p.size = elementCount(program.values[id].shape);
       p.offset = program.paramFloats;
       if (auto init = func.getArgAttrOfType<StringAttr>(i, kInitAttr)) {
-        if (init.getValue() != "ones" && init.getValue() != "uniform") {
+        StringRef kind = init.getValue();
+        if (kind != "ones" && kind != "uniform" && kind != "constant") {
           func.emitError() << "argument " << i << ": unknown initialiser " << init
-                           << " (expected \"ones\" or \"uniform\")";
+                           << " (expected \"ones\", \"uniform\" or \"constant\")";
           return std::nullopt;
         }
-        p.init = init.getValue() == "ones" ? ParamInit::One : ParamInit::Uniform;
+        p.init = kind == "ones"      ? ParamInit::One
+                 : kind == "uniform" ? ParamInit::Uniform
+                                     : ParamInit::Constant;
       }
       if (auto bound = func.getArgAttrOfType<FloatAttr>(i, kInitBoundAttr))
         p.bound = bound.getValueAsDouble();
@@ -144,17 +147,19 @@ private:
     k.pointwise = op.hasTrait<cnn::Pointwise>();
     if (auto activation = dyn_cast<cnn::ActivationOpInterface>(op)) {
       k.activation = cnn::stringifyActivation(activation.getActivationKind()).str();
-      k.negativeSlope = activation.getNegativeSlope();
+      auto params = activation.getActivationParams();
+      k.activationParams.assign(params.begin(), params.end());
     }
     auto fusedActivation = [&](auto fused) {
       k.activation = cnn::stringifyActivation(fused.getActivation()).str();
-      if (auto slope = fused.getNegativeSlopeAttr())
-        k.negativeSlope = slope.getValueAsDouble();
     };
     if (auto conv = dyn_cast<cnn::FusedConv2dOp>(op))
       fusedActivation(conv);
     if (auto linear = dyn_cast<cnn::FusedLinearOp>(op))
       fusedActivation(linear);
+    // The fused ops' and activation_grad's activation parameters.
+    if (auto params = op.getAttrOfType<DenseF64ArrayAttr>("activation_params"))
+      k.activationParams.assign(params.asArrayRef().begin(), params.asArrayRef().end());
     k.result = addValue(op.getResult(0));
     program.kernels.push_back(std::move(k));
     return success();

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <sstream>
 
 namespace cnnopt::codegen {
@@ -63,6 +64,8 @@ const char *initName(ParamInit init) {
     return "ones";
   case ParamInit::Uniform:
     return "uniform";
+  case ParamInit::Constant:
+    return "constant";
   }
   return "?";
 }
@@ -78,7 +81,7 @@ std::string formatProgram(const KernelProgram &program) {
   for (const KernelParam &p : program.params) {
     os << "  " << (p.trainable ? "param " : "buffer ") << p.name << ": %" << p.value << " "
        << formatType(program.values[p.value]) << " at " << p.offset << " " << initName(p.init);
-    if (p.init == ParamInit::Uniform)
+    if (p.init == ParamInit::Uniform || p.init == ParamInit::Constant)
       os << "(" << formatAttr(p.bound) << ")";
     os << "\n";
   }
@@ -88,11 +91,20 @@ std::string formatProgram(const KernelProgram &program) {
       os << (o ? ", " : "") << (k.operands[o] < 0 ? std::string("-")
                                                    : "%" + std::to_string(k.operands[o]));
     os << ")";
-    if (!k.attrs.empty()) {
+    std::map<std::string, std::string> attrs;
+    for (const auto &[name, value] : k.attrs)
+      attrs[name] = formatAttr(value);
+    if (!k.activationParams.empty()) {
+      std::string list = "[";
+      for (size_t p = 0; p < k.activationParams.size(); ++p)
+        list += (p ? ", " : "") + formatAttr(k.activationParams[p]);
+      attrs["activation_params"] = list + "]";
+    }
+    if (!attrs.empty()) {
       os << " {";
       bool first = true;
-      for (const auto &[name, value] : k.attrs) {
-        os << (first ? "" : ", ") << name << " = " << formatAttr(value);
+      for (const auto &[name, value] : attrs) {
+        os << (first ? "" : ", ") << name << " = " << value;
         first = false;
       }
       os << "}";

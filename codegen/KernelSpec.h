@@ -29,7 +29,9 @@ struct Kernel {
   /// Facts the dialect declares about the op (CnnInterfaces.td):
   bool pointwise = false;  ///< reads operands at its own (broadcast) position
   std::string activation;  ///< the Activation it applies ("relu", ...), or ""
-  double negativeSlope = 0; ///< leaky_relu's slope
+  /// The activation's parameters (leaky_relu [slope], elu [alpha],
+  /// softplus [beta, threshold]), from the op or its `activation_params`.
+  std::vector<double> activationParams;
 
   bool has(const std::string &attr) const { return attrs.count(attr) != 0; }
   int64_t i(const std::string &attr) const;

@@ -15,10 +15,12 @@ inline constexpr const char *kInputAttr = "cnn.input";
 inline constexpr const char *kParamAttr = "cnn.param";
 /// A buffer (running statistics); the value is its state_dict key.
 inline constexpr const char *kBufferAttr = "cnn.buffer";
-/// PyTorch's default initialiser of a parameter or buffer: "ones" or
-/// "uniform" (absent: zeros), set by the front end from the owning op.
+/// PyTorch's default initialiser of a parameter or buffer: "ones",
+/// "uniform" or "constant" (absent: zeros), set by the front end from the
+/// owning op.
 inline constexpr const char *kInitAttr = "cnn.init";
-/// The bound b of a "uniform" initialiser, U(-b, b) (an f64).
+/// The bound b of a "uniform" initialiser, U(-b, b), or the value of a
+/// "constant" one (an f64).
 inline constexpr const char *kInitBoundAttr = "cnn.init_bound";
 /// A model output (function result); the value is its name per DSL.md.
 inline constexpr const char *kOutputAttr = "cnn.output";

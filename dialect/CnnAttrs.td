@@ -24,7 +24,10 @@ def Cnn_ConvAlgorithm : I32EnumAttr<"ConvAlgorithm", "convolution algorithm", [
 def Cnn_ConvAlgorithmAttr : EnumAttr<Cnn_Dialect, Cnn_ConvAlgorithm, "algorithm">;
 
 /// The activation a fused op applies last: one case per op with the
-/// ActivationOpInterface (leaky_relu with the op's `negative_slope`).
+/// ActivationOpInterface. The cases with parameters carry them in the
+/// fused op's `activation_params` list (activationParamCount() in
+/// CnnOps.h says how many): leaky_relu [slope], elu [alpha],
+/// softplus [beta, threshold].
 def Cnn_Activation : I32EnumAttr<"Activation", "fused activation", [
     I32EnumAttrCase<"none", 0>,
     I32EnumAttrCase<"relu", 1>,
@@ -38,7 +41,9 @@ def Cnn_Activation : I32EnumAttr<"Activation", "fused activation", [
     I32EnumAttrCase<"gelu", 9>,
     I32EnumAttrCase<"gelu_tanh", 10>,
     I32EnumAttrCase<"softsign", 11>,
-    I32EnumAttrCase<"erf", 12>
+    I32EnumAttrCase<"erf", 12>,
+    I32EnumAttrCase<"elu", 13>,
+    I32EnumAttrCase<"softplus", 14>
   ]> {
   let cppNamespace = "::mlir::cnn";
   let genSpecializedAttr = 0;

@@ -85,9 +85,33 @@ LogicalResult verifyNormInput(Operation *op, Value input) {
 LogicalResult ActivationGradOp::verify() {
   if (getActivation() == Activation::none)
     return emitOpError("needs an activation, not none");
-  if (getActivation() == Activation::leaky_relu && !getNegativeSlopeAttr())
-    return emitOpError("leaky_relu needs negative_slope");
+  std::optional<ArrayRef<double>> params = getActivationParams();
+  unsigned expected = activationParamCount(getActivation());
+  if ((params ? params->size() : 0) != expected || (params && expected == 0))
+    return emitOpError() << stringifyActivation(getActivation()) << " takes " << expected
+                         << " activation_params";
   return success();
+}
+
+LogicalResult PixelUnshuffleOp::inferReturnTypes(MLIRContext *context,
+                                                 std::optional<Location> loc, Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "pixel_unshuffle",
+                  cnnopt::shapes::pixelUnshuffle(toShape(adaptor.getInput()),
+                                                 adaptor.getFactor()),
+                  types);
+}
+
+LogicalResult Pad2dGradOp::verify() {
+  if (getMode() != "reflect" && getMode() != "replicate")
+    return emitOpError() << "mode must be \"reflect\" or \"replicate\", got \"" << getMode()
+                         << "\"";
+  ArrayRef<int64_t> pads = getPads();
+  return verifyForward(*this,
+                       cnnopt::shapes::pad2d(toShape(getInput()),
+                                             std::vector<int64_t>(pads.begin(), pads.end()),
+                                             getMode().str()),
+                       getGrad());
 }
 
 LogicalResult Conv2dGradInputOp::verify() {

@@ -30,8 +30,8 @@ def Cnn_ActivationGradOp : Cnn_LikeOp<"activation_grad", "input",
   let summary = "the derivative of an activation: grad * act'(input)";
   let description = [{
     `grad` is the derivative of the loss with respect to the activation's
-    output, `input` what the activation read. `negative_slope` is
-    leaky_relu's. At kinks the derivative is PyTorch's: relu and relu6 pass
+    output, `input` what the activation read. `activation_params` are the
+    activation's, as on the fused ops. At kinks the derivative is PyTorch's: relu and relu6 pass
     nothing at 0 (and relu6 nothing at 6), hardswish and hardsigmoid take
     the inner piece at +-3.
 
@@ -42,7 +42,7 @@ def Cnn_ActivationGradOp : Cnn_LikeOp<"activation_grad", "input",
   }];
   let arguments = (ins Cnn_Tensor:$grad, Cnn_Tensor:$input,
                        Cnn_ActivationAttr:$activation,
-                       OptionalAttr<F64Attr>:$negative_slope);
+                       OptionalAttr<DenseF64ArrayAttr>:$activation_params);
   let assemblyFormat = "$grad `,` $input attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
@@ -57,6 +57,30 @@ def Cnn_SoftmaxGradOp : Cnn_LikeOp<"softmax_grad", "output",
   let arguments = (ins Cnn_Tensor:$grad, Cnn_Tensor:$output, I64Attr:$axis,
                        BoolAttr:$log);
   let assemblyFormat = "$grad `,` $output attr-dict `:` type($output)";
+}
+
+def Cnn_PixelUnshuffleOp : Cnn_Op<"pixel_unshuffle", [Pure, InferTypeOpAdaptor]> {
+  let summary = "[N, C, H*r, W*r] -> [N, C*r*r, H, W]: pixel_shuffle's derivative";
+  let description = [{
+    As torch.nn.PixelUnshuffle: pixel_shuffle moves elements without
+    arithmetic, so its derivative moves the output's derivative back.
+  }];
+  let arguments = (ins Cnn_Tensor:$input, I64Attr:$factor);
+  let results = (outs Cnn_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Cnn_Pad2dGradOp : Cnn_LikeOp<"pad2d_grad", "input"> {
+  let summary = "a reflect or replicate pad2d's derivative with respect to its input";
+  let description = [{
+    Each input element sums the derivatives of the output elements that
+    read it (itself, and its reflections or copies in the pads). A
+    constant pad2d's derivative is a constant pad2d with the pads negated.
+  }];
+  let arguments = (ins Cnn_Tensor:$grad, Cnn_Tensor:$input, DenseI64ArrayAttr:$pads,
+                       StrAttr:$mode);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 /// The attributes of a conv2d, for its two derivatives.

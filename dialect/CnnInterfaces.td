@@ -25,16 +25,19 @@ def Cnn_ActivationOpInterface : OpInterface<"ActivationOpInterface"> {
   let description = [{
     An elementwise activation that `cnn.fused_conv2d` and `cnn.fused_linear`
     can apply before they store: its kind in the `Activation` enum (the one
-    list of activations; code generation has one formula per kind) and, for
-    `leaky_relu`, the negative slope.
+    list of activations; code generation has one formula per kind) and its
+    parameters in the order of the fused ops' `activation_params` (one list
+    for every kind, so that a new parametrised activation adds no attribute
+    to the fused ops, activation_grad or the kernel descriptions).
   }];
   let cppNamespace = "::mlir::cnn";
   let methods = [
     InterfaceMethod<"The activation as the fused ops' enum.",
                     "::mlir::cnn::Activation", "getActivationKind">,
-    InterfaceMethod<"The slope for negative inputs (leaky_relu), else 0.",
-                    "double", "getNegativeSlope", (ins), "",
-                    "return 0.0;">,
+    InterfaceMethod<"The activation's parameters (leaky_relu: [slope], elu: "
+                    "[alpha], softplus: [beta, threshold]), else none.",
+                    "::llvm::SmallVector<double>", "getActivationParams", (ins), "",
+                    "return {};">,
   ];
 }
 

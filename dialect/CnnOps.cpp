@@ -250,12 +250,28 @@ LogicalResult FusedConv2dOp::inferReturnTypes(MLIRContext *context,
   return inferConv2d(context, loc, "fused_conv2d", adaptor, types);
 }
 
-/// A fused op's `negative_slope` goes with a leaky_relu activation only.
+unsigned mlir::cnn::activationParamCount(Activation kind) {
+  switch (kind) {
+  case Activation::leaky_relu:
+  case Activation::elu:
+    return 1;
+  case Activation::softplus:
+    return 2;
+  default:
+    return 0;
+  }
+}
+
+/// A fused op's `activation_params` are as many as its activation takes
+/// (absent when it takes none).
 template <typename FusedOp> static LogicalResult verifyFusedActivation(FusedOp op) {
-  bool leaky = op.getActivation() == Activation::leaky_relu;
-  if (leaky != op.getNegativeSlope().has_value())
-    return op.emitOpError(leaky ? "activation leaky_relu needs a negative_slope"
-                                : "negative_slope is only for activation leaky_relu");
+  unsigned expected = activationParamCount(op.getActivation());
+  std::optional<ArrayRef<double>> params = op.getActivationParams();
+  unsigned given = params ? params->size() : 0;
+  if (given != expected || (params && expected == 0))
+    return op.emitOpError() << "activation " << stringifyActivation(op.getActivation())
+                            << " takes " << expected << " activation_params, got "
+                            << (params ? Twine(given) : Twine("none"));
   return success();
 }
 
@@ -504,6 +520,40 @@ LogicalResult Upsample2dOp::verify() {
     return emitOpError() << "mode must be \"nearest\" or \"bilinear\", got \""
                          << getMode() << "\"";
   return success();
+}
+
+LogicalResult GluOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                      Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "glu",
+                  cnnopt::shapes::glu(toShape(adaptor.getInput()), adaptor.getAxis()), types);
+}
+
+/// PReLU's weight is one slope or one per channel (axis 1).
+LogicalResult PreluOp::verify() {
+  cnnopt::Shape x = toShape(getInput()), w = toShape(getWeight());
+  if (w.size() != 1 || (w[0] != 1 && (x.size() < 2 || w[0] != x[1])))
+    return emitOpError() << "weight has shape " << cnnopt::shapes::format(w)
+                         << ", expected [1] or [channels] of input "
+                         << cnnopt::shapes::format(x);
+  return success();
+}
+
+LogicalResult Pad2dOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                        Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> pads = adaptor.getPads();
+  return inferred(context, loc, "pad2d",
+                  cnnopt::shapes::pad2d(toShape(adaptor.getInput()),
+                                        std::vector<int64_t>(pads.begin(), pads.end()),
+                                        adaptor.getMode().str()),
+                  types);
+}
+
+LogicalResult PixelShuffleOp::inferReturnTypes(MLIRContext *context,
+                                               std::optional<Location> loc, Adaptor adaptor,
+                                               SmallVectorImpl<Type> &types) {
+  return inferred(context, loc, "pixel_shuffle",
+                  cnnopt::shapes::pixelShuffle(toShape(adaptor.getInput()), adaptor.getFactor()),
+                  types);
 }
 
 //===----------------------------------------------------------------------===//

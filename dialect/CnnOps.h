@@ -20,4 +20,13 @@
 #define GET_OP_CLASSES
 #include "dialect/CnnOps.h.inc"
 
+namespace mlir::cnn {
+
+/// How many `activation_params` a fused op or activation_grad carries with
+/// activation `kind`: leaky_relu [slope] and elu [alpha] 1, softplus
+/// [beta, threshold] 2, the others none (the attribute is absent).
+unsigned activationParamCount(Activation kind);
+
+} // namespace mlir::cnn
+
 #endif // CNNOPT_DIALECT_CNNOPS_H

@@ -34,12 +34,19 @@ class Cnn_ElementwiseOp<string mnemonic, list<Trait> traits = []>
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-/// An activation: pointwise, and one case of the Activation enum.
-class Cnn_ActivationOp<string mnemonic, string kind>
+/// An activation: pointwise, and one case of the Activation enum. `params`
+/// are its attributes, `paramValues` the C++ expressions that read them in
+/// the order of the fused ops' `activation_params`.
+class Cnn_ActivationOp<string mnemonic, string kind, dag params = (ins),
+                       string paramValues = "">
     : Cnn_ElementwiseOp<mnemonic, [Cnn_Pointwise, Cnn_ActivationOpInterface]> {
+  let arguments = !con((ins Cnn_Tensor:$input), params);
   let extraClassDeclaration = [{
     ::mlir::cnn::Activation getActivationKind() {
       return ::mlir::cnn::Activation::}] # kind # [{;
+    }
+    ::llvm::SmallVector<double> getActivationParams() {
+      return {}] # paramValues # [{};
     }
   }];
 }
@@ -110,6 +117,10 @@ def Cnn_GeluOp : Cnn_ElementwiseOp<"gelu", [Cnn_Pointwise, Cnn_ActivationOpInter
     }
   }];
 }
+def Cnn_EluOp : Cnn_ActivationOp<"elu", "elu", (ins F64Attr:$alpha),
+                                 "getAlpha().convertToDouble()"> {
+  let summary = "x > 0 ? x : alpha * (exp(x) - 1), as torch.nn.ELU";
+}
 def Cnn_ErfOp : Cnn_ActivationOp<"erf", "erf"> {
   let summary = "the error function, as torch.erf";
 }
@@ -119,15 +130,9 @@ def Cnn_HardsigmoidOp : Cnn_ActivationOp<"hardsigmoid", "hardsigmoid"> {
 def Cnn_HardswishOp : Cnn_ActivationOp<"hardswish", "hardswish"> {
   let summary = "x * relu6(x + 3) / 6, as torch.nn.Hardswish";
 }
-def Cnn_LeakyReluOp : Cnn_ActivationOp<"leaky_relu", "leaky_relu"> {
+def Cnn_LeakyReluOp : Cnn_ActivationOp<"leaky_relu", "leaky_relu", (ins F64Attr:$slope),
+                                        "getSlope().convertToDouble()"> {
   let summary = "max(x, 0) + slope * min(x, 0), as torch.nn.LeakyReLU";
-  let arguments = (ins Cnn_Tensor:$input, F64Attr:$slope);
-  let extraClassDeclaration = [{
-    ::mlir::cnn::Activation getActivationKind() {
-      return ::mlir::cnn::Activation::leaky_relu;
-    }
-    double getNegativeSlope() { return getSlope().convertToDouble(); }
-  }];
 }
 def Cnn_LogSoftmaxOp : Cnn_ElementwiseOp<"log_softmax"> {
   let summary = "log of softmax along `axis`, as torch.nn.LogSoftmax";
@@ -156,6 +161,11 @@ def Cnn_SiluOp : Cnn_ActivationOp<"silu", "silu"> {
 def Cnn_SoftsignOp : Cnn_ActivationOp<"softsign", "softsign"> {
   let summary = "x / (1 + |x|), as torch.nn.Softsign";
 }
+def Cnn_SoftplusOp : Cnn_ActivationOp<"softplus", "softplus",
+    (ins F64Attr:$beta, F64Attr:$threshold),
+    "getBeta().convertToDouble(), getThreshold().convertToDouble()"> {
+  let summary = "log(1 + exp(beta * x)) / beta, x where beta * x > threshold, as torch.nn.Softplus";
+}
 def Cnn_SoftmaxOp : Cnn_ElementwiseOp<"softmax"> {
   let summary = "softmax along `axis`, as torch.nn.Softmax";
   let arguments = (ins Cnn_Tensor:$input, I64Attr:$axis);
@@ -163,6 +173,39 @@ def Cnn_SoftmaxOp : Cnn_ElementwiseOp<"softmax"> {
 }
 def Cnn_TanhOp : Cnn_ActivationOp<"tanh", "tanh"> {
   let summary = "hyperbolic tangent, as torch.nn.Tanh";
+}
+
+def Cnn_GluOp : Cnn_InferredOp<"glu"> {
+  let summary = "first half * sigmoid(second half) along `axis`, as torch.nn.GLU";
+  let description = [{
+    `axis` (non-negative) must have an even size; the result has half of it.
+    Not pointwise: each result element reads two positions of the input.
+  }];
+  let arguments = (ins Cnn_Tensor:$input, I64Attr:$axis);
+}
+
+def Cnn_PowOp : Cnn_ElementwiseOp<"pow", [Cnn_Pointwise]> {
+  let summary = "x to the power `exponent`, as torch.pow(x, exponent)";
+  let description = [{
+    A negative base with a non-integer exponent is NaN, as in PyTorch.
+  }];
+  let arguments = (ins Cnn_Tensor:$input, F64Attr:$exponent);
+}
+
+def Cnn_PreluOp : Cnn_Op<"prelu", [Pure, Cnn_Pointwise,
+                                   AllTypesMatch<["input", "result"]>]> {
+  let summary = "max(x, 0) + weight[c] * min(x, 0), as torch.nn.PReLU";
+  let description = [{
+    `weight` is `[1]` (one slope) or `[C]` (one per channel, axis 1).
+
+    ```mlir
+    %y = cnn.prelu %x, %w : tensor<?x8x4x4xf32>, tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input, Cnn_Tensor:$weight);
+  let results = (outs Cnn_Tensor:$result);
+  let assemblyFormat = "$input `,` $weight attr-dict `:` type($input) `,` type($weight)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -224,7 +267,9 @@ def Cnn_FusedConv2dOp : Cnn_InferredOp<"fused_conv2d", [AttrSizedOperandSegments
 
     each of `bias`, `scale`/`shift` (a folded batch_norm, `[out]`) and
     `residual` (the result's shape) optional. Attributes are conv2d's;
-    `negative_slope` goes with `activation = leaky_relu`.
+    `activation_params` holds the activation's parameters (leaky_relu's
+    slope, elu's alpha, softplus's beta and threshold), absent for the
+    others.
 
     ```mlir
     %y = cnn.fused_conv2d %x, %w affine(%scale, %shift) residual(%r)
@@ -241,7 +286,7 @@ def Cnn_FusedConv2dOp : Cnn_InferredOp<"fused_conv2d", [AttrSizedOperandSegments
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
                        DenseI64ArrayAttr:$dilation, I64Attr:$groups,
                        Cnn_ActivationAttr:$activation,
-                       OptionalAttr<F64Attr>:$negative_slope,
+                       OptionalAttr<DenseF64ArrayAttr>:$activation_params,
                        OptionalAttr<Cnn_ConvAlgorithmAttr>:$algorithm);
   let assemblyFormat = [{
     $input `,` $weight (`bias` `(` $bias^ `)`)? (`affine` `(` $scale^ `,` $shift `)`)?
@@ -258,15 +303,15 @@ def Cnn_FusedLinearOp : Cnn_InferredOp<"fused_linear", [AttrSizedOperandSegments
       y = activation((x * weight^T + bias) * scale + shift + residual)
 
     each of `bias`, `scale`/`shift` (a folded BatchNorm1d, `[out]`) and
-    `residual` (the result's shape) optional; `negative_slope` goes with
-    `activation = leaky_relu`.
+    `residual` (the result's shape) optional; `activation_params` as
+    fused_conv2d's.
   }];
   let arguments = (ins Cnn_Tensor:$input, Cnn_Tensor:$weight,
                        Optional<Cnn_Tensor>:$bias, Optional<Cnn_Tensor>:$scale,
                        Optional<Cnn_Tensor>:$shift,
                        Optional<Cnn_Tensor>:$residual,
                        Cnn_ActivationAttr:$activation,
-                       OptionalAttr<F64Attr>:$negative_slope);
+                       OptionalAttr<DenseF64ArrayAttr>:$activation_params);
   let assemblyFormat = [{
     $input `,` $weight (`bias` `(` $bias^ `)`)? (`affine` `(` $scale^ `,` $shift `)`)?
     (`residual` `(` $residual^ `)`)? attr-dict `:` functional-type(operands, results)
@@ -394,6 +439,22 @@ def Cnn_MaxPool2dOp : Cnn_InferredOp<"max_pool2d"> {
   let arguments = (ins Cnn_Tensor:$input, DenseI64ArrayAttr:$kernel,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
                        DenseI64ArrayAttr:$dilation, BoolAttr:$ceil_mode);
+}
+
+def Cnn_Pad2dOp : Cnn_InferredOp<"pad2d"> {
+  let summary = "padding of the last two axes, as F.pad(x, pads, mode, value)";
+  let description = [{
+    `pads` is `[left, right, top, bottom]` (F.pad's order); a negative pad
+    crops. `mode` is `"constant"` (`value` outside), `"reflect"` (each pad
+    less than its axis) or `"replicate"`.
+  }];
+  let arguments = (ins Cnn_Tensor:$input, DenseI64ArrayAttr:$pads, StrAttr:$mode,
+                       F64Attr:$value);
+}
+
+def Cnn_PixelShuffleOp : Cnn_InferredOp<"pixel_shuffle"> {
+  let summary = "[N, C*r*r, H, W] -> [N, C, H*r, W*r], as torch.nn.PixelShuffle";
+  let arguments = (ins Cnn_Tensor:$input, I64Attr:$factor);
 }
 
 def Cnn_Upsample2dOp : Cnn_InferredOp<"upsample2d"> {

@@ -312,6 +312,89 @@ ShapeOr upsample2d(const Shape &x, int64_t scale) {
   return {{x[0], x[1], out.h, out.w}, ""};
 }
 
+ShapeOr pad2d(const Shape &x, const std::vector<int64_t> &pads, std::string_view mode) {
+  if (pads.size() != 4)
+    return ShapeOr::fail("pads must have 4 values [left, right, top, bottom], got " +
+                         str(int64_t(pads.size())));
+  bool constant = mode == "constant";
+  if (!constant && mode != "reflect" && mode != "replicate")
+    return ShapeOr::fail("unknown mode \"" + std::string(mode) +
+                         "\"; expected \"constant\", \"reflect\" or \"replicate\"");
+  // F.pad pads any rank in constant mode; the other modes are 3-D and 4-D
+  // only (ReflectionPad2d, ReplicationPad2d).
+  if (constant ? x.size() < 2 : x.size() != 3 && x.size() != 4)
+    return ShapeOr::fail(constant ? "input must have rank 2 or more, got " + format(x)
+                                  : "mode \"" + std::string(mode) +
+                                        "\" needs an input of rank 3 or 4, got " + format(x));
+  static const char *side[] = {"left", "right", "top", "bottom"};
+  Shape out = x;
+  for (int k = 0; k < 2; ++k) {
+    size_t axis = x.size() - 1 - k;
+    int64_t before = pads[2 * k], after = pads[2 * k + 1], size = x[axis];
+    if (isDynamic(size))
+      return ShapeOr::fail("cannot pad the run-time batch axis of " + format(x));
+    for (int64_t p : {before, after})
+      if (p > kMaxDim || p < -kMaxDim)
+        return ShapeOr::fail("pad " + str(p) + " is too large (limit " + str(kMaxDim) + ")");
+    // PyTorch's reflection reads one mirror image only.
+    if (mode == "reflect")
+      for (int e = 0; e < 2; ++e)
+        if (pads[2 * k + e] >= size)
+          return ShapeOr::fail("mode \"reflect\" needs each pad less than its axis: " +
+                               std::string(side[2 * k + e]) + "=" + str(pads[2 * k + e]) +
+                               " on axis " + str(int64_t(axis)) + " of " + format(x));
+    out[axis] = size + before + after;
+    if (out[axis] < 1)
+      return ShapeOr::fail("pads [" + str(pads[0]) + ", " + str(pads[1]) + ", " + str(pads[2]) +
+                           ", " + str(pads[3]) + "] leave axis " + str(int64_t(axis)) + " of " +
+                           format(x) + " with size " + str(out[axis]));
+    if (out[axis] > kMaxDim)
+      return ShapeOr::fail("padded axis " + str(int64_t(axis)) + " is too large (limit " +
+                           str(kMaxDim) + ")");
+  }
+  return checkSize(out);
+}
+
+ShapeOr pixelShuffle(const Shape &x, int64_t factor) {
+  if (auto r = requireRank(x, 4, "input"); !r.ok())
+    return r;
+  if (factor <= 0 || factor > 65536)
+    return ShapeOr::fail("factor=" + str(factor) + " must be a positive int (at most 65536)");
+  int64_t square = factor * factor;
+  if (x[1] % square != 0)
+    return ShapeOr::fail("input " + format(x) + " has " + str(x[1]) +
+                         " channels, not divisible by factor*factor=" + str(square));
+  Hw out{mulSat(x[2], factor), mulSat(x[3], factor)};
+  if (tooLarge(out))
+    return tooLargeError("output size", out);
+  return {{x[0], x[1] / square, out.h, out.w}, ""};
+}
+
+ShapeOr pixelUnshuffle(const Shape &x, int64_t factor) {
+  if (auto r = requireRank(x, 4, "input"); !r.ok())
+    return r;
+  if (factor <= 0 || factor > 65536)
+    return ShapeOr::fail("factor=" + str(factor) + " must be a positive int (at most 65536)");
+  if (x[2] % factor != 0 || x[3] % factor != 0)
+    return ShapeOr::fail("input " + format(x) + " has a height or width not divisible by factor=" +
+                         str(factor));
+  return checkSize({x[0], mulSat(x[1], factor * factor), x[2] / factor, x[3] / factor});
+}
+
+ShapeOr glu(const Shape &x, int64_t axis) {
+  auto a = normalizeAxis(axis, static_cast<int64_t>(x.size()));
+  if (!a)
+    return ShapeOr::fail("axis " + str(axis) + " is out of range for " + format(x));
+  if (isDynamic(x[*a]))
+    return ShapeOr::fail("cannot halve the run-time batch axis of " + format(x));
+  if (x[*a] % 2 != 0)
+    return ShapeOr::fail("halving axis " + str(*a) + " of " + format(x) +
+                         " needs an even size, got " + str(x[*a]));
+  Shape out = x;
+  out[*a] /= 2;
+  return {out, ""};
+}
+
 ShapeOr flatten(const Shape &x, int64_t start) {
   auto axis = normalizeAxis(start, static_cast<int64_t>(x.size()));
   if (!axis)

@@ -103,6 +103,15 @@ ShapeOr avgPool2d(const Shape &x, Hw kernel, Hw stride, Hw padding,
                   bool ceilMode);
 ShapeOr adaptivePool2d(const Shape &x, Hw size);
 ShapeOr upsample2d(const Shape &x, int64_t scale);
+/// `pads` [left, right, top, bottom] on the last two axes, as F.pad; a
+/// negative pad crops. `mode` is "constant" (rank 2 or more), "reflect"
+/// (each pad less than its axis) or "replicate" (both rank 3 or 4).
+ShapeOr pad2d(const Shape &x, const std::vector<int64_t> &pads, std::string_view mode);
+/// [N, C*r*r, H, W] -> [N, C, H*r, W*r], and back for pixel_unshuffle.
+ShapeOr pixelShuffle(const Shape &x, int64_t factor);
+ShapeOr pixelUnshuffle(const Shape &x, int64_t factor);
+/// glu halves `axis` (which must have an even, static size).
+ShapeOr glu(const Shape &x, int64_t axis);
 ShapeOr flatten(const Shape &x, int64_t start);
 /// `target` as written (one -1 allowed; with a dynamic batch it must be at 0).
 ShapeOr reshape(const Shape &x, const Shape &target);

@@ -35,6 +35,7 @@ enum class ParamInit {
   One,     ///< weights of norms, running_var
   Uniform, ///< U(-bound, bound): conv/linear weights (kaiming_uniform with
            ///< a=sqrt(5)) and biases, bound = 1/sqrt(fan_in)
+  Constant, ///< every element `bound` (prelu's weight: 0.25)
 };
 
 /// An attribute value: ints are int64_t, floats double, lists of ints

@@ -326,6 +326,91 @@ bool buildLeakyRelu(OpCall &c) {
   return true;
 }
 
+bool buildElu(OpCall &c) {
+  buildUnary(c);
+  c.attrs["alpha"] = c.f(1);
+  return true;
+}
+
+bool buildSoftplus(OpCall &c) {
+  buildUnary(c);
+  c.attrs["beta"] = c.f(1);
+  c.attrs["threshold"] = c.f(2);
+  return true;
+}
+
+bool buildPow(OpCall &c) {
+  buildUnary(c);
+  c.attrs["exponent"] = c.f(1);
+  return true;
+}
+
+/// prelu owns `weight` [num], PyTorch's init 0.25: one slope, or one per
+/// channel (axis 1).
+bool buildPrelu(OpCall &c) {
+  enum { X, Num };
+  const Shape &s = c.shape(X);
+  if (c.i(Num) != 1 && (s.size() < 2 || c.i(Num) != s[1]))
+    return c.failArg(Num, "num must be 1 or the channel count of " + fmtShape(c, s) +
+                              ", got " + std::to_string(c.i(Num)));
+  buildUnary(c);
+  c.params.push_back({"weight", {c.i(Num)}, DType::F32, true, true, ParamInit::Constant, 0.25});
+  return true;
+}
+
+bool buildGlu(OpCall &c) {
+  enum { X, Axis };
+  const Shape &s = c.shape(X);
+  int64_t axis;
+  if (!axisArg(c, Axis, int64_t(s.size()), s, axis))
+    return false;
+  shapes::ShapeOr r = shapes::glu(s, axis);
+  if (!r.ok())
+    return c.failArg(Axis, r.error);
+  c.result = r.shape;
+  c.operands = {c.tensor(X)};
+  c.attrs["axis"] = axis;
+  return true;
+}
+
+bool buildPad2d(OpCall &c) {
+  enum { X, Pads, Mode, Fill };
+  const std::vector<int64_t> &pads = c.v(Pads).ints;
+  if (pads.size() != 4)
+    return c.failArg(Pads, "pads must be [left, right, top, bottom], got " + fmtArg(c.v(Pads)));
+  const std::string &mode = c.s(Mode);
+  if (mode != "constant" && mode != "reflect" && mode != "replicate")
+    return c.failArg(Mode, "unknown mode \"" + mode +
+                               "\"; expected \"constant\", \"reflect\" or \"replicate\"");
+  // Without pads only the input's rank can be wrong: that is the op's
+  // error, what the pads do to the axes is theirs.
+  if (!take(c, shapes::pad2d(c.shape(X), {0, 0, 0, 0}, mode)))
+    return false;
+  shapes::ShapeOr r = shapes::pad2d(c.shape(X), pads, mode);
+  if (!r.ok())
+    return c.failArg(Pads, r.error);
+  c.result = r.shape;
+  c.operands = {c.tensor(X)};
+  c.attrs["pads"] = pads;
+  c.attrs["mode"] = mode;
+  c.attrs["value"] = c.f(Fill);
+  return true;
+}
+
+bool buildPixelShuffle(OpCall &c) {
+  enum { X, Factor };
+  int64_t channels;
+  if (!need4d(c, X, channels) || !positive(c, Factor))
+    return false;
+  shapes::ShapeOr r = shapes::pixelShuffle(c.shape(X), c.i(Factor));
+  if (!r.ok())
+    return c.failArg(Factor, r.error);
+  c.result = r.shape;
+  c.operands = {c.tensor(X)};
+  c.attrs["factor"] = c.i(Factor);
+  return true;
+}
+
 bool buildGelu(OpCall &c) {
   if (c.s(1) != "none" && c.s(1) != "tanh")
     return c.failArg(1, "unknown approximate \"" + c.s(1) +
@@ -665,6 +750,16 @@ std::vector<OpInfo> makeTable() {
        buildInstanceNorm},
       {"leaky_relu", L, {req("x", T), dFloat("slope", 0.01)}, buildLeakyRelu},
       {"gelu", L, {req("x", T), dStr("approximate", "none")}, buildGelu},
+      {"elu", L, {req("x", T), dFloat("alpha", 1.0)}, buildElu},
+      {"softplus", L, {req("x", T), dFloat("beta", 1.0), dFloat("threshold", 20.0)},
+       buildSoftplus},
+      {"prelu", L, {req("x", T), dInt("num", 1)}, buildPrelu},
+      {"glu", L, {req("x", T), dInt("axis", -1)}, buildGlu},
+      {"pad2d", L,
+       {req("x", T), req("pads", ArgKind::Ints), dStr("mode", "constant"), dFloat("value", 0.0)},
+       buildPad2d},
+      {"pixel_shuffle", L, {req("x", T), req("factor", I)}, buildPixelShuffle},
+      {"pow", L, {req("x", T), req("e", ArgKind::Float)}, buildPow},
       {"softmax", L, {req("x", T), dInt("axis", -1)}, buildSoftmax},
       {"log_softmax", L, {req("x", T), dInt("axis", -1)}, buildSoftmax},
       {"max_pool2d", L,

@@ -35,7 +35,7 @@ struct NewParam {
   bool trainable = true;
   bool operand = true; ///< passed to the node after the tensor inputs
   ParamInit init = ParamInit::Zero;
-  double bound = 0.0; ///< for ParamInit::Uniform
+  double bound = 0.0; ///< for ParamInit::Uniform; the value for ParamInit::Constant
 };
 
 struct OpInfo;

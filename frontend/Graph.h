@@ -18,6 +18,10 @@
 //   relu relu6 sigmoid tanh silu hardswish hardsigmoid softsign erf neg
 //                                                             operands [x]
 //   leaky_relu slope | gelu approximate("none"|"tanh") | softmax, log_softmax axis
+//   elu alpha | softplus beta threshold | pow exponent | glu axis
+//   prelu             operands [x, weight[1 or C]]
+//   pad2d             pads[4: left,right,top,bottom] mode("constant"|"reflect"|"replicate") value
+//   pixel_shuffle     factor
 //   max_pool2d        kernel[2] stride[2] padding[2] dilation[2] ceil_mode
 //   avg_pool2d        kernel[2] stride[2] padding[2] ceil_mode count_include_pad
 //   adaptive_avg_pool2d, adaptive_max_pool2d   size[2]
@@ -71,7 +75,7 @@ struct GraphParam {
   bool trainable = true;
   SourceLoc loc; ///< the call that owns it
   ParamInit init = ParamInit::Zero; ///< PyTorch's default initialiser
-  double bound = 0.0;               ///< for ParamInit::Uniform
+  double bound = 0.0;               ///< for ParamInit::Uniform; Constant's value
 };
 
 /// One op application.

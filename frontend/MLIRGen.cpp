@@ -143,8 +143,9 @@ private:
           param.trainable ? kParamAttr : kBufferAttr, builder.getStringAttr(param.name))};
       if (param.init == ParamInit::One)
         attrs.push_back(builder.getNamedAttr(kInitAttr, builder.getStringAttr("ones")));
-      if (param.init == ParamInit::Uniform) {
-        attrs.push_back(builder.getNamedAttr(kInitAttr, builder.getStringAttr("uniform")));
+      if (param.init == ParamInit::Uniform || param.init == ParamInit::Constant) {
+        const char *init = param.init == ParamInit::Uniform ? "uniform" : "constant";
+        attrs.push_back(builder.getNamedAttr(kInitAttr, builder.getStringAttr(init)));
         attrs.push_back(builder.getNamedAttr(kInitBoundAttr, builder.getF64FloatAttr(param.bound)));
       }
       argAttrs.push_back(builder.getDictionaryAttr(attrs));

@@ -68,6 +68,8 @@ std::string cnnopt::pytorchKeywordHint(const std::string &name,
       {"kernel_size", {"kernel"}},  {"out_channels", {"out"}},   {"out_features", {"out"}},
       {"negative_slope", {"slope"}}, {"num_groups", {"groups"}}, {"dim", {"axis", "axes"}},
       {"start_dim", {"start"}},     {"scale_factor", {"scale"}}, {"output_size", {"size"}},
+      {"num_parameters", {"num"}},  {"upscale_factor", {"factor"}}, {"pad", {"pads"}},
+      {"exponent", {"e"}},
   };
   auto found = renamed.find(name);
   if (found != renamed.end())

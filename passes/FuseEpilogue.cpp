@@ -79,13 +79,13 @@ struct FuseActivation : OpInterfaceRewritePattern<ActivationOpInterface> {
     if (!fused)
       return failure();
     Activation kind = activation.getActivationKind();
-    FloatAttr slope = kind == Activation::leaky_relu
-                          ? rewriter.getF64FloatAttr(activation.getNegativeSlope())
-                          : FloatAttr();
+    SmallVector<double> values = activation.getActivationParams();
+    DenseF64ArrayAttr params = values.empty() ? DenseF64ArrayAttr()
+                                              : rewriter.getDenseF64ArrayAttr(values);
     rewriter.modifyOpInPlace(fused, [&] {
       TypeSwitch<Operation *>(fused).Case<FusedConv2dOp, FusedLinearOp>([&](auto op) {
         op.setActivation(kind);
-        op.setNegativeSlopeAttr(slope);
+        op.setActivationParamsAttr(params);
       });
     });
     rewriter.replaceOp(activation, fused->getResult(0));

@@ -15,7 +15,7 @@ FusedConv2dOp toFused(RewriterBase &rewriter, Conv2dOp conv) {
       /*scale=*/Value(), /*shift=*/Value(), /*residual=*/Value(), conv.getStrideAttr(),
       conv.getPaddingAttr(), conv.getDilationAttr(), conv.getGroupsAttr(),
       ActivationAttr::get(rewriter.getContext(), Activation::none),
-      /*negative_slope=*/FloatAttr(), conv.getAlgorithmAttr());
+      /*activation_params=*/DenseF64ArrayAttr(), conv.getAlgorithmAttr());
   rewriter.replaceOp(conv, fused.getResult());
   return fused;
 }
@@ -27,7 +27,7 @@ FusedLinearOp toFused(RewriterBase &rewriter, LinearOp linear) {
       linear.getLoc(), linear.getType(), linear.getInput(), linear.getWeight(),
       linear.getBias(), /*scale=*/Value(), /*shift=*/Value(), /*residual=*/Value(),
       ActivationAttr::get(rewriter.getContext(), Activation::none),
-      /*negative_slope=*/FloatAttr());
+      /*activation_params=*/DenseF64ArrayAttr());
   rewriter.replaceOp(linear, fused.getResult());
   return fused;
 }

@@ -125,6 +125,16 @@ public:
           return success();
         })
         .Case([&](MeanOp mean) { return this->mean(mean); })
+        .Case([&](PreluOp op) { return prelu(op); })
+        .Case([&](GluOp op) { return glu(op); })
+        .Case([&](PowOp op) { return pow(op); })
+        .Case([&](Pad2dOp op) { return pad2d(op); })
+        .Case([&](PixelShuffleOp shuffle) {
+          set(0, [&] {
+            return b.create<PixelUnshuffleOp>(loc, grad, shuffle.getFactorAttr());
+          });
+          return success();
+        })
         .Case([&](CrossEntropyOp ce) {
           set(0, [&] {
             return b.create<CrossEntropyGradOp>(loc, ce.getLogits(), ce.getLabels(), grad,
@@ -154,13 +164,95 @@ private:
   }
 
   LogicalResult activation(ActivationOpInterface act) {
-    Activation kind = act.getActivationKind();
-    FloatAttr slope;
-    if (kind == Activation::leaky_relu)
-      slope = b.getF64FloatAttr(act.getNegativeSlope());
+    set(0, [&] { return activationGrad(act.getActivationKind(), act.getActivationParams(),
+                                       grad, op->getOperand(0)); });
+    return success();
+  }
+
+  /// grad * act'(input).
+  Value activationGrad(Activation kind, ArrayRef<double> params, Value g, Value input) {
+    return b.create<ActivationGradOp>(
+        loc, g, input, ActivationAttr::get(b.getContext(), kind),
+        params.empty() ? DenseF64ArrayAttr() : b.getDenseF64ArrayAttr(params));
+  }
+
+  /// prelu(x) = relu(x) + w * (x - relu(x)), so dx = r + w * (grad - r)
+  /// with r = grad * relu'(x) (PyTorch's: grad where x > 0, w * grad
+  /// elsewhere), and dw = grad * min(x, 0) summed over everything but the
+  /// weight's axis.
+  LogicalResult prelu(PreluOp prelu) {
+    auto type = cast<RankedTensorType>(prelu.getInput().getType());
+    int64_t num = cast<RankedTensorType>(prelu.getWeight().getType()).getDimSize(0);
+    // The weight broadcast against x: [C, 1, ...] per channel, [1] else.
+    SmallVector<int64_t> shape{num};
+    if (num != 1)
+      for (int64_t a = 2; a < type.getRank(); ++a)
+        shape.push_back(1);
     set(0, [&] {
-      return b.create<ActivationGradOp>(loc, grad, op->getOperand(0),
-                                        ActivationAttr::get(b.getContext(), kind), slope);
+      Value passed = activationGrad(Activation::relu, {}, grad, prelu.getInput());
+      Value w = b.create<ReshapeOp>(loc, prelu.getWeight(), b.getDenseI64ArrayAttr(shape));
+      Value rest = b.create<MulOp>(loc, b.create<SubOp>(loc, grad, passed), w);
+      return b.create<AddOp>(loc, passed, rest);
+    });
+    set(1, [&]() -> Value {
+      Value x = prelu.getInput();
+      Value negative = b.create<SubOp>(loc, x, b.create<ReluOp>(loc, x));
+      Value product = b.create<MulOp>(loc, grad, negative);
+      SmallVector<int64_t> axes;
+      for (int64_t a = 0; a < type.getRank(); ++a)
+        if (num == 1 || a != 1)
+          axes.push_back(a);
+      Value summed = sum(product, axes);
+      return num == 1 ? reshapeLike(summed, prelu.getWeight()) : summed;
+    });
+    return success();
+  }
+
+  /// glu(x) = a * sigmoid(b) with a, b the halves of x along `axis`:
+  /// da = grad * sigmoid(b), db = (grad * a) * sigmoid'(b), joined again.
+  LogicalResult glu(GluOp glu) {
+    set(0, [&]() -> Value {
+      int64_t axis = glu.getAxis();
+      int64_t half = cast<RankedTensorType>(glu.getType()).getDimSize(axis);
+      auto halfAt = [&](int64_t start) {
+        return b.create<SliceOp>(loc, glu.getInput(), b.getI64IntegerAttr(axis),
+                                 b.getI64IntegerAttr(start), b.getI64IntegerAttr(half));
+      };
+      Value first = halfAt(0), second = halfAt(half);
+      Value da = b.create<MulOp>(loc, grad, b.create<SigmoidOp>(loc, second));
+      Value db = activationGrad(Activation::sigmoid, {}, b.create<MulOp>(loc, grad, first),
+                                second);
+      return b.create<ConcatOp>(loc, ValueRange{da, db}, b.getI64IntegerAttr(axis));
+    });
+    return success();
+  }
+
+  /// d x^e / dx = e * x^(e-1); PyTorch's is 0 everywhere for e = 0.
+  LogicalResult pow(PowOp pow) {
+    double e = pow.getExponent().convertToDouble();
+    set(0, [&]() -> Value {
+      if (e == 0)
+        return b.create<MulOp>(loc, grad, constant(0.0));
+      Value slope = b.create<MulOp>(
+          loc, b.create<PowOp>(loc, pow.getInput(), b.getF64FloatAttr(e - 1)), constant(e));
+      return b.create<MulOp>(loc, grad, slope);
+    });
+    return success();
+  }
+
+  /// A constant pad2d's derivative crops what it padded (and pads what it
+  /// cropped with zeros): pad2d with the pads negated. Reflect and
+  /// replicate sum the copies back (pad2d_grad).
+  LogicalResult pad2d(Pad2dOp pad) {
+    set(0, [&]() -> Value {
+      if (pad.getMode() != "constant")
+        return b.create<Pad2dGradOp>(loc, pad.getInput().getType(), grad, pad.getInput(),
+                                     pad.getPadsAttr(), pad.getModeAttr());
+      SmallVector<int64_t> negated;
+      for (int64_t p : pad.getPads())
+        negated.push_back(-p);
+      return b.create<Pad2dOp>(loc, grad, b.getDenseI64ArrayAttr(negated),
+                               b.getStringAttr("constant"), b.getF64FloatAttr(0.0));
     });
     return success();
   }

@@ -247,6 +247,10 @@ private:
               double rf = up.getMode() == "bilinear" ? in.rf + in.jump : in.rf;
               return Field{rf, jump};
             })
+            .Case([&](cnn::PixelShuffleOp shuffle) {
+              // An output pixel reads one input pixel; r outputs per input.
+              return Field{in.rf, in.jump / double(shuffle.getFactor())};
+            })
             .Case([&](cnn::FlattenOp flatten) {
               bool mixesSpatial = flatten.getStart() <= 2 &&
                                   flatten.getInput().getType().getRank() == 4;

@@ -163,6 +163,12 @@ KernelFuncs activation(Call &c);
 KernelFuncs activationGrad(Call &c);
 Definition broadcasting(std::function<Expr(Expr, Expr)> fn);
 KernelFuncs constant(Call &c);
+KernelFuncs prelu(Call &c);
+KernelFuncs power(Call &c); // pow (named apart from Halide::pow and std::pow)
+KernelFuncs glu(Call &c);
+// Pad.cpp
+KernelFuncs pad2d(Call &c);
+KernelFuncs pad2dGrad(Call &c);
 // Conv.cpp: conv2d and fused_conv2d per algorithm (operands x, weight,
 // bias, scale, shift, residual), transposed and linear layers
 KernelFuncs directConv2d(Call &c);
@@ -208,6 +214,8 @@ KernelFuncs upsample2dGrad(Call &c);
 KernelFuncs reshape(Call &c);
 KernelFuncs concat(Call &c);
 KernelFuncs slice(Call &c);
+KernelFuncs pixelShuffle(Call &c);
+KernelFuncs pixelUnshuffle(Call &c);
 // Training.cpp: batch_norm on batch statistics, losses, optimizers
 /// Per channel (axis 1) of `x`'s shape, the sums of `values` expressions
 /// of each position (PyTorch order) over every other axis: per image first

@@ -1,4 +1,4 @@
-//===- Shape.cpp - reshape, concat, slice -----------------------------------===//
+//===- Shape.cpp - reshape, concat, slice, pixel (un)shuffle ----------------===//
 //
 // Ops that move elements without arithmetic.
 //===----------------------------------------------------------------------===//
@@ -71,6 +71,25 @@ KernelFuncs slice(Call &c) {
   idx[axis] = idx[axis] + int(c.kernel.i("start"));
   Func f = c.resultFunc();
   f(halideArgs(v)) = c.op(0).at(idx);
+  return c.done(f);
+}
+
+/// pixel_shuffle: out[n, c, y, x] = in[n, c*r*r + (y%r)*r + x%r, y/r, x/r].
+KernelFuncs pixelShuffle(Call &c) {
+  int r = int(c.kernel.i("factor"));
+  Var x("x"), y("y"), ch("ch"), n("n");
+  Func f = c.resultFunc();
+  f(x, y, ch, n) = c.op(0).at({n, ch * (r * r) + (y % r) * r + x % r, y / r, x / r});
+  return c.done(f);
+}
+
+/// pixel_unshuffle, pixel_shuffle's inverse: out[n, c*r*r + i*r + j, y, x]
+/// = in[n, c, y*r + i, x*r + j].
+KernelFuncs pixelUnshuffle(Call &c) {
+  int r = int(c.kernel.i("factor"));
+  Var x("x"), y("y"), ch("ch"), n("n");
+  Func f = c.resultFunc();
+  f(x, y, ch, n) = c.op(0).at({n, ch / (r * r), y * r + (ch / r) % r, x * r + ch % r});
   return c.done(f);
 }
 

@@ -69,13 +69,14 @@ typedef struct cnnopt_param_info {
   int64_t offset;                 /* first float of this tensor in the flat array */
   int64_t size;                   /* element count (1 for rank 0) */
   int init;                       /* CNNOPT_INIT_*: PyTorch's default initialiser */
-  float bound;                    /* for CNNOPT_INIT_UNIFORM: U(-bound, bound) */
+  float bound;                    /* CNNOPT_INIT_UNIFORM: U(-bound, bound); CNNOPT_INIT_CONSTANT: the value */
 } cnnopt_param_info;
 
 /* Initialisers of cnnopt_param_info::init, as torch.nn's reset_parameters. */
 #define CNNOPT_INIT_ZERO 0    /* norm biases, running_mean, num_batches_tracked */
 #define CNNOPT_INIT_ONE 1     /* norm weights, running_var */
 #define CNNOPT_INIT_UNIFORM 2 /* conv/linear weight and bias: bound = 1/sqrt(fan_in) */
+#define CNNOPT_INIT_CONSTANT 3 /* every element `bound` (prelu's weight: 0.25) */
 #endif
 
 /* A model input or output; shape[0] == -1 is the run-time batch. */
@@ -120,6 +121,8 @@ static inline void cnnopt_api_init_params(const cnnopt_param_info *table, int co
     for (k = 0; k < table[i].size; ++k) {
       if (table[i].init == CNNOPT_INIT_ONE) {
         p[k] = 1.0f;
+      } else if (table[i].init == CNNOPT_INIT_CONSTANT) {
+        p[k] = table[i].bound;
       } else if (table[i].init == CNNOPT_INIT_UNIFORM) {
         double unit = (double)(cnnopt_api_next_random(&state) >> 11) *
                       (1.0 / 9007199254740992.0);

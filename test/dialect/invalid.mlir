@@ -201,17 +201,25 @@ func.func @fused_activation(%x: tensor<1x8x8x8xf32>, %w: tensor<8x8x3x3xf32>) {
 
 // -----
 
-func.func @fused_slope_without_leaky(%x: tensor<1x8x8x8xf32>, %w: tensor<8x8x1x1xf32>) {
-  // expected-error @+1 {{'cnn.fused_conv2d' op negative_slope is only for activation leaky_relu}}
-  %0 = cnn.fused_conv2d %x, %w {activation = #cnn<activation relu>, negative_slope = 1.000000e-01 : f64, stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x8x8x8xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+func.func @fused_params_without_parametrised(%x: tensor<1x8x8x8xf32>, %w: tensor<8x8x1x1xf32>) {
+  // expected-error @+1 {{'cnn.fused_conv2d' op activation relu takes 0 activation_params, got 1}}
+  %0 = cnn.fused_conv2d %x, %w {activation = #cnn<activation relu>, activation_params = array<f64: 1.000000e-01>, stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x8x8x8xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x8x8xf32>
   return
 }
 
 // -----
 
 func.func @fused_leaky_without_slope(%x: tensor<1x8x8x8xf32>, %w: tensor<8x8x1x1xf32>) {
-  // expected-error @+1 {{'cnn.fused_conv2d' op activation leaky_relu needs a negative_slope}}
+  // expected-error @+1 {{'cnn.fused_conv2d' op activation leaky_relu takes 1 activation_params, got none}}
   %0 = cnn.fused_conv2d %x, %w {activation = #cnn<activation leaky_relu>, stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x8x8x8xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @fused_softplus_one_param(%x: tensor<?x16xf32>, %w: tensor<10x16xf32>) {
+  // expected-error @+1 {{'cnn.fused_linear' op activation softplus takes 2 activation_params, got 1}}
+  %0 = cnn.fused_linear %x, %w {activation = #cnn<activation softplus>, activation_params = array<f64: 1.0>} : (tensor<?x16xf32>, tensor<10x16xf32>) -> tensor<?x10xf32>
   return
 }
 
@@ -291,7 +299,7 @@ func.func @activation_grad_none(%dy: tensor<?x4xf32>, %x: tensor<?x4xf32>) {
 // -----
 
 func.func @activation_grad_slope(%dy: tensor<?x4xf32>, %x: tensor<?x4xf32>) {
-  // expected-error @+1 {{'cnn.activation_grad' op leaky_relu needs negative_slope}}
+  // expected-error @+1 {{'cnn.activation_grad' op leaky_relu takes 1 activation_params}}
   %0 = cnn.activation_grad %dy, %x {activation = #cnn<activation leaky_relu>} : tensor<?x4xf32>
   return
 }
@@ -352,5 +360,48 @@ func.func @max_pool_grad_shape(%dy: tensor<?x4x3x3xf32>, %x: tensor<?x4x8x8xf32>
 func.func @adam_order(%m: tensor<8xf32>, %g: tensor<8xf32>, %p: tensor<8xf32>) {
   // expected-error @+1 {{'cnn.adam_moment' op order 3 must be 1 or 2}}
   %0 = cnn.adam_moment %m, %g, %p {beta = 9.000000e-01 : f64, order = 3 : i64, weight_decay = 0.000000e+00 : f64} : (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @prelu_weight(%x: tensor<?x8x4x4xf32>, %w: tensor<3xf32>) {
+  // expected-error @+1 {{'cnn.prelu' op weight has shape [3], expected [1] or [channels] of input [N,8,4,4]}}
+  %0 = cnn.prelu %x, %w : tensor<?x8x4x4xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @glu_odd(%x: tensor<?x8x4x5xf32>) {
+  // expected-error @+2 {{'cnn.glu' op halving axis 3 of [N,8,4,5] needs an even size, got 5}}
+  // expected-error @+1 {{'cnn.glu' op failed to infer returned types}}
+  %0 = cnn.glu %x {axis = 3 : i64} : (tensor<?x8x4x5xf32>) -> tensor<?x8x4x2xf32>
+  return
+}
+
+// -----
+
+func.func @pad2d_reflect_too_wide(%x: tensor<?x8x4x4xf32>) {
+  // expected-error @+2 {{'cnn.pad2d' op mode "reflect" needs each pad less than its axis: right=4 on axis 3 of [N,8,4,4]}}
+  // expected-error @+1 {{'cnn.pad2d' op failed to infer returned types}}
+  %0 = cnn.pad2d %x {pads = array<i64: 1, 4, 0, 0>, mode = "reflect", value = 0.0 : f64} : (tensor<?x8x4x4xf32>) -> tensor<?x8x4x9xf32>
+  return
+}
+
+// -----
+
+func.func @pixel_shuffle_channels(%x: tensor<?x8x4x4xf32>) {
+  // expected-error @+2 {{'cnn.pixel_shuffle' op input [N,8,4,4] has 8 channels, not divisible by factor*factor=9}}
+  // expected-error @+1 {{'cnn.pixel_shuffle' op failed to infer returned types}}
+  %0 = cnn.pixel_shuffle %x {factor = 3 : i64} : (tensor<?x8x4x4xf32>) -> tensor<?x1x12x12xf32>
+  return
+}
+
+// -----
+
+func.func @pad2d_grad_constant(%dy: tensor<?x8x6x6xf32>, %x: tensor<?x8x4x4xf32>) {
+  // expected-error @+1 {{'cnn.pad2d_grad' op mode must be "reflect" or "replicate", got "constant"}}
+  %0 = cnn.pad2d_grad %dy, %x {pads = array<i64: 1, 1, 1, 1>, mode = "constant"} : (tensor<?x8x6x6xf32>, tensor<?x8x4x4xf32>) -> tensor<?x8x4x4xf32>
   return
 }

@@ -76,6 +76,37 @@ func.func @activations(%x: tensor<?x4xf32>) {
 
 // -----
 
+// The activations with parameters, and the other ops of DSL.md's "more
+// activations", pad2d, pixel_shuffle and pow rows.
+// CHECK-LABEL: func.func @more_ops
+// CHECK: cnn.elu %{{[^ ]+}} {alpha = 5.000000e-01 : f64} : tensor<?x8x4x6xf32>
+// CHECK: cnn.softplus %{{[^ ]+}} {beta = 2.000000e+00 : f64, threshold = 1.500000e+01 : f64} : tensor<?x8x4x6xf32>
+// CHECK: cnn.prelu %{{[^ ]+}}, %{{[^ ]+}} : tensor<?x8x4x6xf32>, tensor<8xf32>
+// CHECK: cnn.prelu %{{[^ ]+}}, %{{[^ ]+}} : tensor<?x8x4x6xf32>, tensor<1xf32>
+// CHECK: cnn.glu %{{[^ ]+}} {axis = 3 : i64} : (tensor<?x8x4x6xf32>) -> tensor<?x8x4x3xf32>
+// CHECK: cnn.pow %{{[^ ]+}} {exponent = 1.500000e+00 : f64} : tensor<?x8x4x6xf32>
+// CHECK: cnn.pad2d %{{[^ ]+}} {mode = "reflect", pads = array<i64: 1, 2, -1, 3>, value = 0.000000e+00 : f64} : (tensor<?x8x4x6xf32>) -> tensor<?x8x6x9xf32>
+// CHECK: cnn.pixel_shuffle %{{[^ ]+}} {factor = 2 : i64} : (tensor<?x8x4x6xf32>) -> tensor<?x2x8x12xf32>
+// CHECK: cnn.pixel_unshuffle %{{[^ ]+}} {factor = 2 : i64} : (tensor<?x2x8x12xf32>) -> tensor<?x8x4x6xf32>
+// CHECK: cnn.pad2d_grad %{{[^ ]+}}, %{{[^ ]+}} {mode = "reflect", pads = array<i64: 1, 2, -1, 3>} : (tensor<?x8x6x9xf32>, tensor<?x8x4x6xf32>) -> tensor<?x8x4x6xf32>
+// CHECK: cnn.activation_grad %{{[^ ]+}}, %{{[^ ]+}} {activation = #cnn<activation softplus>, activation_params = array<f64: 2.000000e+00, 1.500000e+01>} : tensor<?x8x4x6xf32>
+func.func @more_ops(%x: tensor<?x8x4x6xf32>, %w: tensor<8xf32>, %w1: tensor<1xf32>) {
+  %0 = cnn.elu %x {alpha = 0.5 : f64} : tensor<?x8x4x6xf32>
+  %1 = cnn.softplus %0 {beta = 2.0 : f64, threshold = 15.0 : f64} : tensor<?x8x4x6xf32>
+  %2 = cnn.prelu %1, %w : tensor<?x8x4x6xf32>, tensor<8xf32>
+  %3 = cnn.prelu %2, %w1 : tensor<?x8x4x6xf32>, tensor<1xf32>
+  %4 = cnn.glu %3 {axis = 3 : i64} : (tensor<?x8x4x6xf32>) -> tensor<?x8x4x3xf32>
+  %5 = cnn.pow %3 {exponent = 1.5 : f64} : tensor<?x8x4x6xf32>
+  %6 = cnn.pad2d %5 {pads = array<i64: 1, 2, -1, 3>, mode = "reflect", value = 0.0 : f64} : (tensor<?x8x4x6xf32>) -> tensor<?x8x6x9xf32>
+  %7 = cnn.pixel_shuffle %5 {factor = 2 : i64} : (tensor<?x8x4x6xf32>) -> tensor<?x2x8x12xf32>
+  %8 = cnn.pixel_unshuffle %7 {factor = 2 : i64} : (tensor<?x2x8x12xf32>) -> tensor<?x8x4x6xf32>
+  %9 = cnn.pad2d_grad %6, %5 {pads = array<i64: 1, 2, -1, 3>, mode = "reflect"} : (tensor<?x8x6x9xf32>, tensor<?x8x4x6xf32>) -> tensor<?x8x4x6xf32>
+  %10 = cnn.activation_grad %9, %x {activation = #cnn<activation softplus>, activation_params = array<f64: 2.0, 15.0>} : tensor<?x8x4x6xf32>
+  return
+}
+
+// -----
+
 // CHECK-LABEL: func.func @pools
 // CHECK: cnn.max_pool2d {{.*}} -> tensor<1x3x4x4xf32>
 // CHECK: cnn.avg_pool2d {{.*}} -> tensor<1x3x4x4xf32>
@@ -144,13 +175,13 @@ func.func @fused_conv2d(%x: tensor<?x8x8x8xf32>, %w: tensor<8x8x3x3xf32>, %c: te
 // CHECK-LABEL: func.func @optimized_forms
 // CHECK: cnn.batch_norm_scale %{{[^ ]+}}, %{{[^ ]+}} {eps = 1.000000e-05 : f64}
 // CHECK: cnn.batch_norm_shift %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}} :
-// CHECK: cnn.fused_linear %{{[^ ]+}}, %{{[^ ]+}} bias(%{{[^ ]+}}) affine(%{{[^ ]+}}, %{{[^ ]+}}) {activation = #cnn<activation leaky_relu>, negative_slope = 2.000000e-01 : f64}
+// CHECK: cnn.fused_linear %{{[^ ]+}}, %{{[^ ]+}} bias(%{{[^ ]+}}) affine(%{{[^ ]+}}, %{{[^ ]+}}) {activation = #cnn<activation leaky_relu>, activation_params = array<f64: 2.000000e-01>}
 // CHECK: cnn.conv_transpose2d %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}} affine(%{{[^ ]+}}, %{{[^ ]+}}) {
 func.func @optimized_forms(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %c: tensor<8xf32>,
                            %i: tensor<?x8x4x4xf32>, %wt: tensor<8x8x1x1xf32>) -> (tensor<?x8xf32>, tensor<?x8x4x4xf32>) {
   %s = cnn.batch_norm_scale %c, %c {eps = 1.000000e-05 : f64} : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
   %t = cnn.batch_norm_shift %c, %s, %c : (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
-  %0 = cnn.fused_linear %x, %w bias(%c) affine(%s, %t) {activation = #cnn<activation leaky_relu>, negative_slope = 2.000000e-01 : f64} : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %0 = cnn.fused_linear %x, %w bias(%c) affine(%s, %t) {activation = #cnn<activation leaky_relu>, activation_params = array<f64: 2.000000e-01>} : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
   %1 = cnn.conv_transpose2d %i, %wt, %c affine(%s, %t) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, output_padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64} : (tensor<?x8x4x4xf32>, tensor<8x8x1x1xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8x4x4xf32>
   return %0, %1 : tensor<?x8xf32>, tensor<?x8x4x4xf32>
 }

@@ -252,6 +252,12 @@ ACTS = {
     "gelu": ("gelu(x)", F.gelu),
     "gelu_none": ('gelu(x, approximate="none")', F.gelu),
     "gelu_tanh": ('gelu(x, approximate="tanh")', lambda t: F.gelu(t, approximate="tanh")),
+    "elu": ("elu(x)", F.elu),
+    "elu_alpha": ("elu(x, alpha=0.3)", lambda t: F.elu(t, 0.3)),
+    "softplus": ("softplus(x)", F.softplus),
+    # beta * x crosses the threshold inside the inputs' range: both pieces.
+    "softplus_beta_threshold": ("softplus(x, beta=2, threshold=3.5)",
+                                lambda t: F.softplus(t, 2.0, 3.5)),
 }
 for act, (expr, fn) in ACTS.items():
     case("activation", act, f"y = {expr}\nreturn y", (lambda fn: lambda i, p: fn(i["x"]))(fn),
@@ -266,6 +272,18 @@ case("activation", "gelu_large", "y = gelu(x)\nreturn y", lambda i, p: F.gelu(i[
      input_scale=20.0)
 case("activation", "relu_2d", "y = relu(x)\nreturn y", lambda i, p: torch.relu(i["x"]),
      inputs={"x": ("N", 10)})
+# prelu owns `weight` (random here, so of either sign): one slope, or one
+# per channel.
+case("activation", "prelu_one", "y = prelu(x)\nreturn y",
+     lambda i, p: F.prelu(i["x"], p["y.weight"]), input_scale=4.0)
+case("activation", "prelu_channels", "y = prelu(x, num=4)\nreturn y",
+     lambda i, p: F.prelu(i["x"], p["y.weight"]), input_scale=4.0)
+case("activation", "prelu_2d", "y = prelu(x, num=10)\nreturn y",
+     lambda i, p: F.prelu(i["x"], p["y.weight"]), inputs={"x": ("N", 10)})
+case("activation", "glu_last", "y = glu(x)\nreturn y", lambda i, p: F.glu(i["x"], -1),
+     inputs={"x": ("N", 4, 3, 8)}, input_scale=4.0)
+case("activation", "glu_channels", "y = glu(x, axis=1)\nreturn y",
+     lambda i, p: F.glu(i["x"], 1), inputs={"x": ("N", 4, 3, 8)}, input_scale=4.0)
 
 for axis in (1, 2, 3, -1, -2):
     case("softmax", f"softmax_axis{axis}", f"y = softmax(x, axis={axis})\nreturn y",
@@ -431,6 +449,26 @@ case("shape", "flatten_static_batch", "y = flatten(x)\nreturn y",
 case("shape", "reshape_2d_to_4d", "y = reshape(x, [-1, 3, 2, 2])\nreturn y",
      lambda i, p: i["x"].reshape(-1, 3, 2, 2), inputs={"x": ("N", 12)})
 
+# pad2d in its three modes (F.pad on the last two axes), negative pads
+# cropping; pixel_shuffle.
+XP = {"x": ("N", 2, 5, 6)}
+for name, pads, mode in (("pad2d_constant", [1, 2, 3, 0], "constant"),
+                         ("pad2d_constant_crop", [-1, 2, 1, -2], "constant"),
+                         ("pad2d_reflect", [2, 5, 4, 1], "reflect"),
+                         ("pad2d_reflect_crop", [-2, 3, 1, -1], "reflect"),
+                         ("pad2d_replicate", [3, 0, 7, 2], "replicate"),
+                         ("pad2d_replicate_crop", [1, -3, -2, 2], "replicate")):
+    case("shape", name, f'y = pad2d(x, {pads}, mode="{mode}")\nreturn y',
+         (lambda pads, mode: lambda i, p: F.pad(i["x"], pads, mode=mode))(pads, mode), inputs=XP)
+case("shape", "pad2d_value", "y = pad2d(x, [1, 1, 2, 0], value=-1.5)\nreturn y",
+     lambda i, p: F.pad(i["x"], [1, 1, 2, 0], value=-1.5), inputs=XP)
+case("shape", "pad2d_reflect_3d", 'y = pad2d(x, [1, 2, 1, 1], mode="reflect")\nreturn y',
+     lambda i, p: F.pad(i["x"], [1, 2, 1, 1], mode="reflect"), inputs={"x": (2, 4, 5)})
+case("shape", "pixel_shuffle", "y = pixel_shuffle(x, 2)\nreturn y",
+     lambda i, p: F.pixel_shuffle(i["x"], 2), inputs={"x": ("N", 8, 3, 5)})
+case("shape", "pixel_shuffle_3", "y = pixel_shuffle(x, factor=3)\nreturn y",
+     lambda i, p: F.pixel_shuffle(i["x"], 3), inputs={"x": ("N", 18, 2, 3)})
+
 XC = {"x": ("N", 4, 3, 5), "z": ("N", 2, 3, 5)}
 case("concat", "concat_axis1", "y = concat([x, z], axis=1)\nreturn y",
      lambda i, p: torch.cat([i["x"], i["z"]], 1), inputs=XC)
@@ -537,6 +575,24 @@ case("arith", "channel_rescale", "y = x * mean(x, axes=[1], keepdim=true)\nretur
      lambda i, p: i["x"] * i["x"].mean(1, keepdim=True), inputs=XS)
 case("arith", "se_style", "s = reshape(sigmoid(mean(x)), [-1, 4, 1, 1])\ny = x * s\nreturn y",
      lambda i, p: i["x"] * torch.sigmoid(i["x"].mean((2, 3))).reshape(-1, 4, 1, 1), inputs=XS)
+# pow: PyTorch's special exponents (2, 3, 0.5, -1, -2), odd and even
+# integers (a negative base keeps or drops its sign), a fraction of a
+# positive base; a negative base with a fractional exponent is NaN.
+for name, expr, fn in (("pow_2", "pow(x, 2)", lambda t: torch.pow(t, 2.0)),
+                       ("pow_3", "pow(x, 3.0)", lambda t: torch.pow(t, 3.0)),
+                       ("pow_5", "pow(x, 5)", lambda t: torch.pow(t, 5.0)),
+                       ("pow_4", "pow(x, e=4)", lambda t: torch.pow(t, 4.0)),
+                       ("pow_0", "pow(x, 0)", lambda t: torch.pow(t, 0.0)),
+                       ("pow_half", "pow(x * x + 0.1, 0.5)", lambda t: torch.pow(t * t + 0.1, 0.5)),
+                       ("pow_frac", "pow(x * x + 0.1, 1.7)", lambda t: torch.pow(t * t + 0.1, 1.7)),
+                       ("pow_minus_1_5", "pow(x * x + 0.5, -1.5)",
+                        lambda t: torch.pow(t * t + 0.5, -1.5)),
+                       ("pow_minus_2", "pow(x * x + 0.5, -2)", lambda t: torch.pow(t * t + 0.5, -2.0))):
+    case("arith", name, f"y = {expr}\nreturn y", (lambda fn: lambda i, p: fn(i["x"]))(fn),
+         inputs=XS)
+# NaN where PyTorch's is (forward only: grads.py leaves it out).
+case("arith", "pow_negative_base_nan", "y = pow(x, 1.5)\nreturn y",
+     lambda i, p: torch.pow(i["x"], 1.5), inputs=XS)
 case("arith", "add_2d", "y = x + z * 2\nreturn y", lambda i, p: i["x"] + i["z"] * 2,
      inputs={"x": ("N", 6), "z": ("N", 6)})
 case("arith", "add_2d_bcast", "y = x + z\nreturn y", lambda i, p: i["x"] + i["z"],
@@ -587,7 +643,7 @@ case("fusion", "conv_bn_add",
      lambda i, p: _bn(F.conv2d(i["x"], p["c.weight"]), p, "b") + i["x"])
 for act, fn in (("hardswish", F.hardswish), ("silu", F.silu), ("sigmoid", torch.sigmoid),
                 ("tanh", torch.tanh), ("hardsigmoid", F.hardsigmoid), ("softsign", F.softsign),
-                ("erf", torch.erf)):
+                ("erf", torch.erf), ("elu", F.elu), ("softplus", F.softplus)):
     case("fusion", f"conv_bn_{act}",
          f"c = conv2d(x, 8, kernel=3, groups=4, padding=1, bias=false)\nb = batch_norm(c)\n"
          f"y = {act}(b)\nreturn y",
@@ -596,6 +652,21 @@ for act, fn in (("hardswish", F.hardswish), ("silu", F.silu), ("sigmoid", torch.
 case("fusion", "conv_leaky_relu",
      "c = conv2d(x, 6, kernel=3, padding=1)\ny = leaky_relu(c, slope=0.2)\nreturn y",
      lambda i, p: F.leaky_relu(F.conv2d(i["x"], p["c.weight"], p["c.bias"], padding=1), 0.2))
+# Activations with parameters fuse with them (activation_params).
+case("fusion", "conv_elu_alpha",
+     "c = conv2d(x, 6, kernel=3, padding=1)\ny = elu(c, alpha=0.4)\nreturn y",
+     lambda i, p: F.elu(F.conv2d(i["x"], p["c.weight"], p["c.bias"], padding=1), 0.4))
+case("fusion", "conv_bn_add_softplus",
+     "c = conv2d(x, 4, kernel=3, padding=1, bias=false)\nb = batch_norm(c)\n"
+     "y = softplus(b + x, beta=3, threshold=2)\nreturn y",
+     lambda i, p: F.softplus(_bn(F.conv2d(i["x"], p["c.weight"], padding=1), p, "b") + i["x"],
+                             3.0, 2.0), input_scale=2.0)
+case("fusion", "linear_softplus_elu",
+     "h = linear(flatten(x), 12)\ng = softplus(h, beta=0.5, threshold=1)\n"
+     "k = linear(g, 5, name=\"k\")\ny = elu(k, alpha=2)\nreturn y",
+     lambda i, p: F.elu(F.linear(F.softplus(F.linear(torch.flatten(i["x"], 1), p["h.weight"],
+                                                     p["h.bias"]), 0.5, 1.0),
+                                 p["k.weight"], p["k.bias"]), 2.0), input_scale=3.0)
 case("fusion", "conv_bn_gelu_tanh",
      "c = conv2d(x, 6, kernel=1, bias=false)\nb = batch_norm(c)\ny = gelu(b, approximate=\"tanh\")\nreturn y",
      lambda i, p: F.gelu(_bn(F.conv2d(i["x"], p["c.weight"]), p, "b"), approximate="tanh"))

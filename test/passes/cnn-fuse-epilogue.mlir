@@ -21,7 +21,7 @@ func.func @residual_relu(%x: tensor<?x4x8x8xf32>, %w: tensor<4x4x3x3xf32>, %s: t
 // conv2d and linear always take their fused forms; activations of every
 // kind fuse (leaky_relu with its slope, gelu by its approximation).
 // CHECK-LABEL: func.func @activations
-// CHECK: cnn.fused_conv2d %arg0, %arg1 bias(%arg2) {activation = #cnn<activation leaky_relu>, {{.*}}negative_slope = 2.000000e-01 : f64
+// CHECK: cnn.fused_conv2d %arg0, %arg1 bias(%arg2) {activation = #cnn<activation leaky_relu>, {{.*}}activation_params = array<f64: 2.000000e-01>
 // CHECK: cnn.fused_conv2d %arg0, %arg1 {activation = #cnn<activation none>
 // CHECK: cnn.fused_linear %arg3, %arg4 {activation = #cnn<activation gelu_tanh>}
 // CHECK-NOT: cnn.leaky_relu
