@@ -104,10 +104,11 @@ public:
       if (n.op == "constant")
         continue;
       printedScope.clear();
+      prelude.clear();
       std::string call = callOf(n);
       if (!error.empty())
         return fail(error);
-      body << "  " << name(n.result, baseName(n)) << " = " << call << "\n";
+      body << prelude << "  " << name(n.result, baseName(n)) << " = " << call << "\n";
     }
     std::ostringstream os;
     os << "# " << g.name << ", written by cnnopt --emit=cnn from " << origin << ".\n";
@@ -233,17 +234,20 @@ private:
       Shape w = shapeOf(1);
       int64_t groups = attr<int64_t>(n, "groups");
       int64_t out = op == "conv2d" ? w[0] : w[1] * groups;
+      std::vector<int64_t> pad = attr<std::vector<int64_t>>(n, "padding");
+      if (op == "conv2d" && (pad[0] != pad[2] || pad[1] != pad[3])) {
+        // conv2d's padding is symmetric in the DSL: pad with zeros first.
+        std::string padded = name(-1 - n.result, "padded");
+        prelude = "  " + padded + " = pad2d(" + x + ", " +
+                  ints({pad[1], pad[3], pad[0], pad[2]}) + ")\n";
+        x = padded;
+        pad = {0, 0};
+      } else if (op == "conv2d") {
+        pad = {pad[0], pad[1]};
+      }
       c << op << "(" << x << ", " << out << ", " << pair({w[2], w[3]});
       if (attr<std::vector<int64_t>>(n, "stride") != std::vector<int64_t>{1, 1})
         c << ", stride=" << pair(attr<std::vector<int64_t>>(n, "stride"));
-      std::vector<int64_t> pad = attr<std::vector<int64_t>>(n, "padding");
-      if (op == "conv2d") {
-        if (pad[0] != pad[2] || pad[1] != pad[3]) {
-          error = "conv2d with asymmetric padding " + ints(pad) + " cannot be written yet";
-          return "";
-        }
-        pad = {pad[0], pad[1]};
-      }
       if (pad != std::vector<int64_t>{0, 0})
         c << ", padding=" << pair(pad);
       if (op == "conv_transpose2d" &&
@@ -271,6 +275,23 @@ private:
         c << ", " << attr<int64_t>(n, "groups");
       c << ", eps=" << number(attr<double>(n, "eps")) << ", affine=" << (hasBias ? "true" : "false");
       c << (roles.empty() ? "" : scopeOf(n)) << ")";
+    } else if (op == "prelu") {
+      c << "prelu(" << x << ", num=" << shapeOf(1)[0] << scopeOf(n) << ")";
+    } else if (op == "elu") {
+      c << "elu(" << x << ", alpha=" << number(attr<double>(n, "alpha")) << ")";
+    } else if (op == "softplus") {
+      c << "softplus(" << x << ", beta=" << number(attr<double>(n, "beta"))
+        << ", threshold=" << number(attr<double>(n, "threshold")) << ")";
+    } else if (op == "pow") {
+      c << "pow(" << x << ", " << number(attr<double>(n, "exponent")) << ")";
+    } else if (op == "glu") {
+      c << "glu(" << x << ", axis=" << attr<int64_t>(n, "axis") << ")";
+    } else if (op == "pad2d") {
+      c << "pad2d(" << x << ", " << ints(attr<std::vector<int64_t>>(n, "pads"))
+        << ", mode=" << quoted(attr<std::string>(n, "mode"))
+        << ", value=" << number(attr<double>(n, "value")) << ")";
+    } else if (op == "pixel_shuffle") {
+      c << "pixel_shuffle(" << x << ", " << attr<int64_t>(n, "factor") << ")";
     } else if (op == "leaky_relu") {
       c << "leaky_relu(" << x << ", slope=" << number(attr<double>(n, "slope")) << ")";
     } else if (op == "gelu") {
@@ -332,6 +353,7 @@ private:
   CnnSource source;
   std::string error;
   std::string printedScope; ///< of the node being printed
+  std::string prelude;      ///< statements the node's own needs first
   std::map<int, const GraphParam *> paramOf;
   std::map<int, std::string> literal, names;
   std::set<std::string> taken, scopes, paramScopes;

@@ -254,6 +254,57 @@ bool convertSlice(Importer &im) {
   return true;
 }
 
+/// Transpose of a constant (torch's export of F.pad computes its pads so),
+/// or of a tensor on its way into a softmax (Permuted).
+bool convertTranspose(Importer &im) {
+  if (!im.checkAttributes({"perm"}))
+    return false;
+  const Slot *data = im.input(0, true);
+  if (!data)
+    return false;
+  size_t rank = data->constant ? data->constant->dims.size()
+                : data->permuted ? data->permuted->perm.size()
+                : im.shapeOf(data->tensor).size();
+  std::vector<int64_t> perm = im.attrInts("perm");
+  if (perm.empty())
+    for (size_t k = rank; k-- > 0;)
+      perm.push_back(int64_t(k));
+  std::vector<bool> seen(rank, false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= int64_t(rank) || seen[size_t(p)] || perm.size() != rank)
+      return im.fail("perm " + shapes::format(perm) + " is not a permutation of the axes");
+    seen[size_t(p)] = true;
+  }
+  if (data->permuted) { // back from a Transpose: only the same swap undoes it
+    std::vector<int64_t> composed;
+    for (int64_t p : perm)
+      composed.push_back(data->permuted->perm[size_t(p)]);
+    for (size_t a = 0; a < rank; ++a)
+      if (composed[a] != int64_t(a))
+        return im.fail("only a Transpose back to the original axis order is supported here");
+    im.setOutput(0, data->permuted->tensor);
+    return true;
+  }
+  if (!data->constant) { // the first Transpose of Transpose -> Softmax -> Transpose
+    im.setOutput(0, Permuted{data->tensor, perm});
+    return true;
+  }
+  const Constant &c = *data->constant;
+  Shape dims;
+  for (int64_t p : perm)
+    dims.push_back(c.dims[size_t(p)]);
+  std::vector<int64_t> inStrides = stridesOf(c.dims), outStrides = stridesOf(dims), flat;
+  int64_t count = c.size();
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t source = 0;
+    for (size_t a = 0; a < rank; ++a)
+      source += (k / outStrides[a]) % dims[a] * inStrides[size_t(perm[a])];
+    flat.push_back(source);
+  }
+  im.setOutput(0, gatherFlat(c, flat, dims));
+  return true;
+}
+
 } // namespace
 
 /// Folds Add/Sub/Mul/Div/Pow of constants with NumPy broadcasting. The
@@ -347,6 +398,7 @@ void addConstantConverters(std::map<std::string, Converter> &table) {
   table["Cast"] = convertCast;
   table["ConstantOfShape"] = convertConstantOfShape;
   table["Slice"] = convertSlice;
+  table["Transpose"] = convertTranspose;
 }
 
 } // namespace cnnopt::onnx_import

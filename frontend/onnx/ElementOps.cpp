@@ -45,9 +45,119 @@ bool convertActivation(Importer &im) {
   return x >= 0 && bind(im, unary(im, Op, x));
 }
 
-constexpr char kRelu[] = "relu", kSigmoid[] = "sigmoid", kTanh[] = "tanh",
+constexpr char kRelu[] = "relu", kTanh[] = "tanh",
                kHardswish[] = "hardswish", kErf[] = "erf", kSoftsign[] = "softsign",
                kNeg[] = "neg";
+
+/// ONNX's Softplus is log(exp(x) + 1): torch.nn.Softplus with beta 1 (its
+/// threshold 20 changes the result by less than exp(-20)).
+bool convertSoftplus(Importer &im) {
+  if (!im.checkAttributes({}))
+    return false;
+  int x = im.tensorInput(0);
+  return x >= 0 &&
+         bind(im, unary(im, "softplus", x, {{"beta", 1.0}, {"threshold", 20.0}}));
+}
+
+/// Sigmoid, or the gate of a GLU (Split's second half).
+bool convertSigmoid(Importer &im) {
+  if (!im.checkAttributes({}))
+    return false;
+  const Slot *in = im.input(0, true);
+  if (!in)
+    return false;
+  if (in->glu) {
+    if (in->glu->half != 1 || in->glu->sigmoid)
+      return im.fail("Split's halves are supported only as GLU's Split -> Sigmoid -> Mul");
+    GluPart gate = *in->glu;
+    gate.sigmoid = true;
+    im.setOutput(0, gate);
+    return true;
+  }
+  int x = im.tensorInput(0);
+  return x >= 0 && bind(im, unary(im, "sigmoid", x));
+}
+
+bool convertElu(Importer &im) {
+  if (!im.checkAttributes({"alpha"}))
+    return false;
+  int x = im.tensorInput(0);
+  return x >= 0 && bind(im, unary(im, "elu", x, {{"alpha", im.attrFloat("alpha", 1.0f)}}));
+}
+
+/// PRelu's slope is one value or one per channel ([C], [C, 1, 1], ...):
+/// prelu's weight [num], named after the ONNX slope.
+bool convertPRelu(Importer &im) {
+  if (!im.checkAttributes({}))
+    return false;
+  int x = im.tensorInput(0);
+  const Constant *slope = x >= 0 ? im.constantInput(1, "the slope") : nullptr;
+  if (!slope)
+    return false;
+  Shape xs = im.shapeOf(x);
+  int64_t num = slope->size();
+  bool perChannel = xs.size() >= 2 && num == xs[1] && num > 1;
+  if (perChannel) {
+    // [C] on rank 2, [C, 1...] aligned with axis 1 otherwise; before opset
+    // 7 a [C] slope always meant axis 1 (PRelu's legacy broadcast).
+    size_t leading = slope->dims.size() + 1;
+    perChannel = !slope->dims.empty() && slope->dims[0] == num &&
+                 (leading == xs.size() || (xs.size() == 2 && slope->dims.size() == 1) ||
+                  (im.opset() < 7 && slope->dims.size() == 1));
+  }
+  if (!slope->isFloat || !(num == 1 || perChannel))
+    return im.fail("the slope must be one value or one per channel (axis 1) of " +
+                   shapes::format(xs) + ", got shape " + shapes::format(slope->dims));
+  int w = im.param(im.inputName(1), Constant::ofFloats(slope->f, {num}), "weight", true);
+  return w >= 0 && bind(im, im.emit("prelu", {x, w}, {}, shapes::ShapeOr{xs, ""}));
+}
+
+/// Ops without a DSL name, written with the DSL's: Sqrt is pow(x, 0.5)
+/// (torch exports LayerNorm before opset 17 with it), Abs is relu(x) +
+/// relu(-x) (exact: one term is zero; torch writes Softsign with it), and
+/// Reciprocal is 1 / x.
+bool convertSqrt(Importer &im) {
+  if (!im.checkAttributes({}))
+    return false;
+  int x = im.tensorInput(0);
+  return x >= 0 && bind(im, unary(im, "pow", x, {{"exponent", 0.5}}));
+}
+
+bool convertAbs(Importer &im) {
+  if (!im.checkAttributes({}))
+    return false;
+  int x = im.tensorInput(0);
+  int pos = x >= 0 ? unary(im, "relu", x) : -1;
+  int neg = pos >= 0 ? unary(im, "neg", x) : -1;
+  neg = neg >= 0 ? unary(im, "relu", neg) : -1;
+  return neg >= 0 && bind(im, binary(im, "add", pos, neg));
+}
+
+bool convertReciprocal(Importer &im) {
+  if (!im.checkAttributes({}))
+    return false;
+  int x = im.tensorInput(0);
+  int one = x >= 0 ? scalar(im, 1.0) : -1;
+  return one >= 0 && bind(im, binary(im, "div", one, x));
+}
+
+/// Pow with a constant scalar exponent (torch.pow(x, 2.0)); constants fold.
+bool convertPow(Importer &im) {
+  if (!im.checkAttributes({}))
+    return false;
+  const Slot *a = im.input(0), *b = a ? im.input(1) : nullptr;
+  if (!b)
+    return false;
+  if (a->constant && b->constant)
+    return foldArithmetic(im, "Pow", *a->constant, *b->constant);
+  const Constant *e = im.constantInput(1, "the exponent");
+  if (!e)
+    return false;
+  if (e->size() != 1)
+    return im.fail("the exponent must be one value, got shape " + shapes::format(e->dims));
+  int x = im.tensorInput(0);
+  return x >= 0 && bind(im, unary(im, "pow", x, {{"exponent", e->at(0)}}));
+}
 
 bool convertLeakyRelu(Importer &im) {
   if (!im.checkAttributes({"alpha"}))
@@ -138,9 +248,21 @@ bool convertArithmetic(Importer &im) {
   if (!im.checkAttributes({"broadcast", "axis", "consumed_inputs"}))
     return false;
   const std::string &type = im.node().op_type();
-  const Slot *a = im.input(0), *b = a ? im.input(1) : nullptr;
+  bool mul = type == "Mul";
+  const Slot *a = im.input(0, mul), *b = a ? im.input(1, mul) : nullptr;
   if (!b)
     return false;
+  if (a->glu || b->glu) {
+    // GLU: the first half times the sigmoid of the second, either order.
+    const GluPart *value = a->glu && !a->glu->sigmoid ? &*a->glu : b->glu && !b->glu->sigmoid ? &*b->glu : nullptr;
+    const GluPart *gate = a->glu && a->glu->sigmoid ? &*a->glu : b->glu && b->glu->sigmoid ? &*b->glu : nullptr;
+    if (!value || !gate || value->half != 0 || value->source != gate->source ||
+        value->axis != gate->axis)
+      return im.fail("Split's halves are supported only as GLU's Split -> Sigmoid -> Mul");
+    Shape xs = im.shapeOf(value->source);
+    return bind(im, im.emit("glu", {value->source}, {{"axis", value->axis}},
+                            shapes::glu(xs, value->axis)));
+  }
   if (a->constant && b->constant)
     return foldArithmetic(im, type, *a->constant, *b->constant);
   int x = im.tensorInput(0), y = x >= 0 ? im.tensorInput(1) : -1;
@@ -155,6 +277,24 @@ bool convertSoftmax(Importer &im) {
   if (!im.checkAttributes({"axis"}))
     return false;
   const char *op = im.node().op_type() == "Softmax" ? "softmax" : "log_softmax";
+  const Slot *in = im.input(0, true);
+  if (!in || in->glu)
+    return in && im.fail("Split's halves are supported only as GLU's Split -> Sigmoid -> Mul");
+  if (in->permuted) {
+    // Over the transposed tensor's last axis: that is axis perm[last] of
+    // the tensor itself, and the result stays transposed.
+    const Permuted &p = *in->permuted;
+    int64_t rank = int64_t(p.perm.size());
+    std::optional<int64_t> axis =
+        shapes::normalizeAxis(im.attrInt("axis", im.opset() < 13 ? 1 : -1), rank);
+    if (!axis || *axis != rank - 1)
+      return im.fail("a softmax of a transposed tensor must run over its last axis");
+    int y = unary(im, op, p.tensor, {{"axis", p.perm.back()}});
+    if (y < 0)
+      return false;
+    im.setOutput(0, Permuted{y, p.perm});
+    return true;
+  }
   int x = im.tensorInput(0);
   if (x < 0)
     return false;
@@ -217,7 +357,14 @@ bool convertIdentity(Importer &im) {
 
 void addElementConverters(std::map<std::string, Converter> &table) {
   table["Relu"] = convertActivation<kRelu>;
-  table["Sigmoid"] = convertActivation<kSigmoid>;
+  table["Sigmoid"] = convertSigmoid;
+  table["Elu"] = convertElu;
+  table["Softplus"] = convertSoftplus;
+  table["PRelu"] = convertPRelu;
+  table["Pow"] = convertPow;
+  table["Sqrt"] = convertSqrt;
+  table["Abs"] = convertAbs;
+  table["Reciprocal"] = convertReciprocal;
   table["Tanh"] = convertActivation<kTanh>;
   table["HardSwish"] = convertActivation<kHardswish>;
   table["Erf"] = convertActivation<kErf>;

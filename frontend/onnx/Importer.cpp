@@ -136,6 +136,8 @@ bool Importer::importInputs(const onnx::GraphProto &g) {
       return inputError("the input has no shape");
     GraphInput input;
     input.name = uniqueIdent(in.name());
+    auto override = options.inputShapeOverrides.find(input.name);
+    bool overridden = override != options.inputShapeOverrides.end();
     Shape shape;
     for (int d = 0; d < type.shape().dim_size(); ++d) {
       const onnx::TensorShapeProto::Dimension &dim = type.shape().dim(d);
@@ -144,14 +146,15 @@ bool Importer::importInputs(const onnx::GraphProto &g) {
       } else if (d == 0) {
         shape.push_back(kDynamic);
         input.batchName = dim.has_dim_param() ? identifier(dim.dim_param()) : "N";
+      } else if (overridden) {
+        shape.push_back(1); // replaced below
       } else {
         return inputError("dimension " + std::to_string(d) + " is not a fixed size ('" +
                           dim.dim_param() + "'); give it with --input-shape " + input.name +
                           "=...");
       }
     }
-    auto override = options.inputShapeOverrides.find(input.name);
-    if (override != options.inputShapeOverrides.end()) {
+    if (overridden) {
       if (override->second.size() + 1 != shape.size())
         return inputError("--input-shape gives " + std::to_string(override->second.size()) +
                           " dimensions, the input has " + std::to_string(shape.size() - 1) +
@@ -198,6 +201,7 @@ bool Importer::importOutputs(const onnx::GraphProto &g) {
   for (const onnx::ValueInfoProto &out : g.output()) {
     auto found = slots.find(out.name());
     if (found == slots.end() || found->second.tensor < 0) {
+      // (a constant, or a GLU piece that never met its other half)
       error = filename + ": output '" + out.name() + "': error: " +
               (found == slots.end() ? "no node computes it"
                                     : "it is a constant; a model output must depend on an input");
@@ -246,7 +250,7 @@ bool Importer::hasInput(size_t k) const {
   return k < size_t(current->input_size()) && !current->input(int(k)).empty();
 }
 
-const Slot *Importer::input(size_t k) {
+const Slot *Importer::input(size_t k, bool special) {
   if (!hasInput(k)) {
     fail("input " + std::to_string(k) + " is missing");
     return nullptr;
@@ -254,6 +258,16 @@ const Slot *Importer::input(size_t k) {
   auto found = slots.find(current->input(int(k)));
   if (found == slots.end()) {
     fail("input '" + current->input(int(k)) + "' is not computed before this node");
+    return nullptr;
+  }
+  if (found->second.glu && !special) {
+    fail("input '" + current->input(int(k)) + "' is half of a Split, which is supported only "
+         "as GLU's Split -> Sigmoid -> Mul");
+    return nullptr;
+  }
+  if (found->second.permuted && !special) {
+    fail("input '" + current->input(int(k)) + "' is a transposed tensor, which is supported "
+         "only as Transpose -> Softmax -> Transpose back");
     return nullptr;
   }
   return &found->second;
@@ -339,12 +353,22 @@ int Importer::emit(const std::string &op, std::vector<int> operands, AttrMap att
 
 void Importer::setOutput(size_t k, int tensor) {
   if (k < size_t(current->output_size()) && !current->output(int(k)).empty())
-    slots[current->output(int(k))] = Slot{tensor, std::nullopt};
+    slots[current->output(int(k))] = Slot{tensor, std::nullopt, std::nullopt, std::nullopt};
 }
 
 void Importer::setOutput(size_t k, Constant value) {
   if (k < size_t(current->output_size()) && !current->output(int(k)).empty())
-    slots[current->output(int(k))] = Slot{-1, std::move(value)};
+    slots[current->output(int(k))] = Slot{-1, std::move(value), std::nullopt, std::nullopt};
+}
+
+void Importer::setOutput(size_t k, GluPart part) {
+  if (k < size_t(current->output_size()) && !current->output(int(k)).empty())
+    slots[current->output(int(k))] = Slot{-1, std::nullopt, part, std::nullopt};
+}
+
+void Importer::setOutput(size_t k, Permuted permuted) {
+  if (k < size_t(current->output_size()) && !current->output(int(k)).empty())
+    slots[current->output(int(k))] = Slot{-1, std::nullopt, std::nullopt, std::move(permuted)};
 }
 
 bool Importer::onlyOutputs(size_t used) {

@@ -48,10 +48,31 @@ struct Constant {
   static Constant ofFloats(std::vector<float> values, Shape dims);
 };
 
+/// Half of a tensor split in two along an axis, maybe through a sigmoid:
+/// the pieces of torch's GLU export (Split, Sigmoid, Mul), which become one
+/// `glu` when they meet again.
+struct GluPart {
+  int source = -1;
+  int64_t axis = 0;
+  int half = 0; ///< 0: the first half (the value), 1: the second (the gate)
+  bool sigmoid = false;
+};
+
+/// A tensor seen through a Transpose (`perm`): torch exports softmax over
+/// a middle axis before opset 13 as Transpose -> Softmax(last axis) ->
+/// the same Transpose back. The DSL has no transpose, so only that path
+/// is allowed: the softmax runs on `tensor` over axis perm[last].
+struct Permuted {
+  int tensor = -1;
+  std::vector<int64_t> perm;
+};
+
 /// What one ONNX value name stands for.
 struct Slot {
   int tensor = -1;                  ///< a graph value id, or
-  std::optional<Constant> constant; ///< a value known at import time
+  std::optional<Constant> constant; ///< a value known at import time, or
+  std::optional<GluPart> glu;       ///< a piece of a GLU, or
+  std::optional<Permuted> permuted; ///< a transposed tensor
 };
 
 class Importer {
@@ -70,7 +91,9 @@ public:
   int64_t opset() const { return opsetVersion; }
   size_t inputCount() const;        ///< present inputs (trailing empty names dropped)
   bool hasInput(size_t k) const;    ///< input k present and non-empty
-  const Slot *input(size_t k);      ///< null (error recorded) if missing or unknown
+  /// Input k; null (error recorded) if missing, unknown, or a GLU piece or
+  /// a transposed tensor where `special` does not allow one.
+  const Slot *input(size_t k, bool special = false);
 
   /// Input k as a tensor of the graph: constants become parameters (named
   /// after their ONNX value) or, when scalar, `constant` nodes. -1 on error.
@@ -98,6 +121,8 @@ public:
   /// Binds output k of the current node.
   void setOutput(size_t k, int tensor);
   void setOutput(size_t k, Constant value);
+  void setOutput(size_t k, GluPart part);
+  void setOutput(size_t k, Permuted permuted);
   /// False (with an error) when an output other than the first ones the
   /// converter produces is used later (BatchNormalization's running stats,
   /// MaxPool's indices, Dropout's mask).

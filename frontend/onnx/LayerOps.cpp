@@ -9,6 +9,8 @@
 #include "frontend/onnx/Importer.h"
 #include "frontend/onnx/Ops.h"
 
+#include <limits>
+
 namespace cnnopt::onnx_import {
 
 namespace {
@@ -137,9 +139,11 @@ bool convertConvTranspose(Importer &im) {
   } else if (autoPad != "NOTSET") {
     return im.fail("auto_pad '" + autoPad + "' is not supported");
   }
-  if (pads[0] != pads[2] || pads[1] != pads[3])
-    return im.fail("asymmetric padding " + text(pads) +
-                   " is not supported for ConvTranspose (PyTorch's is symmetric)");
+  // PyTorch's padding is symmetric: the common part goes to the op, the
+  // rest is cropped after it (pad2d with negative pads).
+  std::vector<int64_t> padding{std::min(pads[0], pads[2]), std::min(pads[1], pads[3])};
+  std::vector<int64_t> crop{padding[1] - pads[1], padding[1] - pads[3], padding[0] - pads[0],
+                            padding[0] - pads[2]};
   int64_t groups = im.attrInt("group", 1);
   if (groups < 1)
     return im.fail("group must be positive, got " + std::to_string(groups));
@@ -153,7 +157,6 @@ bool convertConvTranspose(Importer &im) {
                      std::to_string(ws[1] * groups) + "]");
     operands.push_back(b);
   }
-  std::vector<int64_t> padding{pads[0], pads[1]};
   shapes::ShapeOr shape = shapes::convTranspose2d(
       xs, ws, Hw{strides[0], strides[1]}, Hw{padding[0], padding[1]}, Hw{outPad[0], outPad[1]},
       Hw{dilations[0], dilations[1]}, groups);
@@ -161,6 +164,9 @@ bool convertConvTranspose(Importer &im) {
                   {{"stride", strides}, {"padding", padding}, {"output_padding", outPad},
                    {"dilation", dilations}, {"groups", groups}},
                   shape);
+  if (y >= 0 && crop != std::vector<int64_t>{0, 0, 0, 0})
+    y = im.emit("pad2d", {y}, {{"pads", crop}, {"mode", std::string("constant")}, {"value", 0.0}},
+                shapes::pad2d(im.shapeOf(y), crop, "constant"));
   if (y < 0)
     return false;
   im.setOutput(0, y);
@@ -360,7 +366,8 @@ bool convertLayerNorm(Importer &im) {
   int w = normParam(im, 1, "weight", true);
   if (w < 0)
     return false;
-  Shape normalized(im.shapeOf(x).begin() + *axis, im.shapeOf(x).end());
+  Shape xs = im.shapeOf(x);
+  Shape normalized(xs.begin() + *axis, xs.end());
   int b;
   if (im.hasInput(2)) {
     b = normParam(im, 2, "bias", true);
@@ -404,8 +411,21 @@ bool convertPool(Importer &im, bool isMax) {
   if (!pairAttr(im, "strides", strides) || !pairAttr(im, "dilations", dilations) ||
       !windowPadding(im, im.shapeOf(x), kernel, strides, dilations, pads))
     return false;
-  if (pads[0] != pads[2] || pads[1] != pads[3])
-    return im.fail("asymmetric padding " + text(pads) + " is not supported for pooling");
+  bool countPad = im.attrInt("count_include_pad", 0) != 0;
+  if (pads[0] != pads[2] || pads[1] != pads[3]) {
+    // PyTorch pools pad symmetrically: pad first, with what the pool would
+    // ignore (max) or count (average with count_include_pad).
+    if (!isMax && !countPad)
+      return im.fail("asymmetric padding " + text(pads) +
+                     " is not supported for average pooling without count_include_pad");
+    std::vector<int64_t> ours{pads[1], pads[3], pads[0], pads[2]};
+    double fill = isMax ? -std::numeric_limits<float>::max() : 0.0;
+    x = im.emit("pad2d", {x}, {{"pads", ours}, {"mode", std::string("constant")}, {"value", fill}},
+                shapes::pad2d(im.shapeOf(x), ours, "constant"));
+    if (x < 0)
+      return false;
+    pads.assign(4, 0);
+  }
   std::vector<int64_t> padding{pads[0], pads[1]};
   bool ceil = im.attrInt("ceil_mode", 0) != 0;
   Hw k{kernel[0], kernel[1]}, s{strides[0], strides[1]}, p{padding[0], padding[1]};
@@ -416,7 +436,7 @@ bool convertPool(Importer &im, bool isMax) {
     y = im.emit("max_pool2d", {x}, attrs,
                 shapes::maxPool2d(im.shapeOf(x), k, s, p, Hw{dilations[0], dilations[1]}, ceil));
   } else {
-    attrs["count_include_pad"] = im.attrInt("count_include_pad", 0) != 0;
+    attrs["count_include_pad"] = countPad;
     y = im.emit("avg_pool2d", {x}, attrs, shapes::avgPool2d(im.shapeOf(x), k, s, p, ceil));
   }
   if (y < 0)

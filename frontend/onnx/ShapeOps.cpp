@@ -339,6 +339,98 @@ bool convertReduceMean(Importer &im) {
                           shapes::mean(im.shapeOf(x), axes, keep)));
 }
 
+/// Pad of the last two axes (F.pad's forms): constant, reflect, edge.
+bool convertPad(Importer &im) {
+  if (!im.checkAttributes({"mode", "pads", "value"}))
+    return false;
+  int x = im.tensorInput(0);
+  if (x < 0)
+    return false;
+  Shape xs = im.shapeOf(x);
+  std::vector<int64_t> pads;
+  double value = im.attrFloat("value", 0.0f);
+  if (im.opset() < 11) {
+    pads = im.attrInts("pads");
+  } else {
+    const Constant *p = im.constantInput(1, "the pads");
+    if (!p)
+      return false;
+    pads = p->ints();
+    if (im.hasInput(2)) {
+      const Constant *v = im.constantInput(2, "the constant value");
+      if (!v)
+        return false;
+      value = v->size() ? v->at(0) : 0.0;
+    }
+  }
+  size_t rank = xs.size();
+  if (pads.size() != 2 * rank)
+    return im.fail("pads has " + std::to_string(pads.size()) + " values for a rank-" +
+                   std::to_string(rank) + " input");
+  for (size_t a = 0; a + 2 < rank; ++a)
+    if (pads[a] || pads[a + rank])
+      return im.fail("only the last two axes may be padded (pad2d)");
+  std::string mode = im.attrString("mode", "constant");
+  static const std::map<std::string, std::string> modes{
+      {"constant", "constant"}, {"reflect", "reflect"}, {"edge", "replicate"}};
+  auto found = modes.find(mode);
+  if (found == modes.end())
+    return im.fail("mode '" + mode + "' is not supported (constant, reflect and edge are)");
+  if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) {
+    im.setOutput(0, x);
+    return true;
+  }
+  // ONNX: [x1_begin, x2_begin, ..., x1_end, x2_end]; pad2d: [left, right, top, bottom].
+  std::vector<int64_t> ours{pads[rank - 1], pads[2 * rank - 1], pads[rank - 2], pads[2 * rank - 2]};
+  return bind(im, im.emit("pad2d", {x}, {{"pads", ours}, {"mode", found->second}, {"value", value}},
+                          shapes::pad2d(xs, ours, found->second)));
+}
+
+/// DepthToSpace in CRD mode is pixel_shuffle.
+bool convertDepthToSpace(Importer &im) {
+  if (!im.checkAttributes({"blocksize", "mode"}))
+    return false;
+  std::string mode = im.attrString("mode", "DCR");
+  if (mode != "CRD")
+    return im.fail("mode '" + mode + "' is not supported (CRD, PyTorch's pixel_shuffle, is)");
+  int x = im.tensorInput(0);
+  if (x < 0)
+    return false;
+  int64_t factor = im.attrInt("blocksize", 0);
+  return bind(im, im.emit("pixel_shuffle", {x}, {{"factor", factor}},
+                          shapes::pixelShuffle(im.shapeOf(x), factor)));
+}
+
+/// Split in two equal halves: the first step of torch's GLU export; the
+/// halves meet again in Sigmoid and Mul (ElementOps.cpp).
+bool convertSplit(Importer &im) {
+  if (!im.checkAttributes({"axis", "split", "num_outputs"}))
+    return false;
+  int x = im.tensorInput(0);
+  if (x < 0)
+    return false;
+  Shape xs = im.shapeOf(x);
+  std::optional<int64_t> axis = shapes::normalizeAxis(im.attrInt("axis", 0), int64_t(xs.size()));
+  if (!axis)
+    return im.fail("axis " + std::to_string(im.attrInt("axis", 0)) + " is out of range");
+  std::vector<int64_t> sizes = im.attrInts("split");
+  if (im.opset() >= 13 && im.hasInput(1)) {
+    const Constant *c = im.constantInput(1, "the split sizes");
+    if (!c)
+      return false;
+    sizes = c->ints();
+  }
+  int64_t extent = xs[size_t(*axis)];
+  bool halves = im.node().output_size() == 2 && extent != kDynamic && extent % 2 == 0 &&
+                (sizes.empty() || (sizes.size() == 2 && sizes[0] == extent / 2 &&
+                                   sizes[1] == extent / 2));
+  if (!halves)
+    return im.fail("only a split into two equal halves (GLU's) is supported");
+  im.setOutput(0, GluPart{x, *axis, 0, false});
+  im.setOutput(1, GluPart{x, *axis, 1, false});
+  return true;
+}
+
 } // namespace
 
 int reshapeTensor(Importer &im, int x, const Shape &target) {
@@ -365,6 +457,9 @@ void addShapeConverters(std::map<std::string, Converter> &table) {
   table["Resize"] = convertResize;
   table["Upsample"] = convertResize;
   table["ReduceMean"] = convertReduceMean;
+  table["Pad"] = convertPad;
+  table["DepthToSpace"] = convertDepthToSpace;
+  table["Split"] = convertSplit;
 }
 
 } // namespace cnnopt::onnx_import
