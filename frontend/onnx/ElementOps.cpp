@@ -244,10 +244,87 @@ bool legacyBroadcast(Importer &im, int a, int &b) {
   return b >= 0;
 }
 
+/// GroupNorm's affine step after groupNormFromReshape (ShapeOps.cpp): Mul
+/// by a per-channel constant gives the group_norm its weight (and a zero
+/// bias), Add of one then replaces that bias. Returns true with the output
+/// bound, or false: `matched` says whether it was the pattern (then false
+/// is an error).
+bool foldGroupNormAffine(Importer &im, const std::string &type, bool &matched) {
+  matched = false;
+  const Slot *a = im.input(0, true), *b = a ? im.input(1, true) : nullptr;
+  if (!b || (type != "Mul" && type != "Add"))
+    return false;
+  const Slot *tensor = a->tensor >= 0 ? a : b, *other = a->tensor >= 0 ? b : a;
+  if (tensor->tensor < 0 || !other->constant || !other->constant->isFloat)
+    return false;
+  int v = tensor->tensor;
+  const GraphNode *norm = im.lastNodeComputing(v);
+  if (!norm || norm->op != "group_norm" || !im.usedOnlyHere(v))
+    return false;
+  bool affine = std::get<bool>(norm->attrs.at("affine"));
+  Shape xs = im.shapeOf(v);
+  const Constant &c = *other->constant;
+  Shape perChannel{xs[1]};
+  perChannel.resize(xs.size() - 1, 1);
+  if (c.dims != perChannel || affine != (type == "Add"))
+    return false;
+  const std::string &name = im.inputName(tensor == a ? 1 : 0);
+  matched = true;
+  if (type == "Add") { // the zero bias Mul gave it becomes this constant
+    GraphParam *bias = im.paramAt(norm->operands[2]);
+    im.replaceParam(*bias, name, c.f);
+    im.setOutput(0, v);
+    return true;
+  }
+  int x = norm->operands[0];
+  AttrMap attrs = norm->attrs;
+  attrs["affine"] = true;
+  im.dropLastNode();
+  int w = im.param(name, Constant::ofFloats(c.f, {xs[1]}), "weight", true);
+  int bias = w >= 0 ? im.param(name + "_bias", Constant::ofFloats(std::vector<float>(c.f.size()), {xs[1]}),
+                               "bias", true)
+                    : -1;
+  int y = bias >= 0 ? im.emit("group_norm", {x, w, bias}, attrs, shapes::ShapeOr{xs, ""}) : -1;
+  return bind(im, y);
+}
+
+/// torch exports nn.Linear on inputs of rank 3+ as MatMul then Add of the
+/// bias: the Add becomes the linear's bias (a parameter, as in nn.Linear).
+bool foldLinearBias(Importer &im, const std::string &type, bool &matched) {
+  matched = false;
+  const Slot *a = im.input(0, true), *b = a ? im.input(1, true) : nullptr;
+  if (!b || type != "Add")
+    return false;
+  const Slot *tensor = a->tensor >= 0 ? a : b, *other = a->tensor >= 0 ? b : a;
+  if (tensor->tensor < 0 || !other->constant || !other->constant->isFloat)
+    return false;
+  int v = tensor->tensor;
+  const GraphNode *linear = im.lastNodeComputing(v);
+  if (!linear || linear->op != "linear" || linear->operands.size() != 2 || !im.usedOnlyHere(v))
+    return false;
+  Shape ys = im.shapeOf(v);
+  if (other->constant->dims != Shape{ys.back()})
+    return false;
+  matched = true;
+  std::vector<int> operands = linear->operands;
+  im.dropLastNode();
+  int bias = im.param(im.inputName(tensor == a ? 1 : 0), *other->constant, "bias", true);
+  if (bias < 0)
+    return false;
+  operands.push_back(bias);
+  return bind(im, im.emit("linear", operands, {}, shapes::ShapeOr{ys, ""}));
+}
+
 bool convertArithmetic(Importer &im) {
   if (!im.checkAttributes({"broadcast", "axis", "consumed_inputs"}))
     return false;
   const std::string &type = im.node().op_type();
+  bool matched = false;
+  bool folded = foldGroupNormAffine(im, type, matched);
+  if (!matched)
+    folded = foldLinearBias(im, type, matched);
+  if (matched)
+    return folded;
   bool mul = type == "Mul";
   const Slot *a = im.input(0, mul), *b = a ? im.input(1, mul) : nullptr;
   if (!b)

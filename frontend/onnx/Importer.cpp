@@ -352,8 +352,50 @@ int Importer::emit(const std::string &op, std::vector<int> operands, AttrMap att
 }
 
 void Importer::setOutput(size_t k, int tensor) {
-  if (k < size_t(current->output_size()) && !current->output(int(k)).empty())
+  if (k < size_t(current->output_size()) && !current->output(int(k)).empty()) {
     slots[current->output(int(k))] = Slot{tensor, std::nullopt, std::nullopt, std::nullopt};
+    names[tensor] = current->output(int(k));
+  }
+}
+
+const GraphNode *Importer::lastNodeComputing(int value, size_t back) const {
+  if (graph.nodes.size() <= back)
+    return nullptr;
+  const GraphNode &n = graph.nodes[graph.nodes.size() - 1 - back];
+  return n.result == value ? &n : nullptr;
+}
+
+bool Importer::unusedLater(int value) const {
+  auto name = names.find(value);
+  return name != names.end() && !usedLater(name->second);
+}
+
+void Importer::replaceParam(GraphParam &p, const std::string &name, std::vector<float> values) {
+  program.paramValues.erase(p.name);
+  params.erase(p.name);
+  std::string unique = name;
+  for (int k = 1; program.paramValues.count(unique); ++k)
+    unique = name + "_" + std::to_string(k);
+  p.name = unique;
+  program.paramValues[unique] = std::move(values);
+  params[unique] = p.value;
+}
+
+bool Importer::usedOnlyHere(int value) const {
+  auto name = names.find(value);
+  if (name == names.end())
+    return false; // an intermediate of a converter: the caller knows its uses
+  int here = 0;
+  for (const std::string &in : current->input())
+    here += in == name->second;
+  return here == 1 && !usedLater(name->second);
+}
+
+GraphParam *Importer::paramAt(int value) {
+  for (GraphParam &p : graph.params)
+    if (p.value == value)
+      return &p;
+  return nullptr;
 }
 
 void Importer::setOutput(size_t k, Constant value) {

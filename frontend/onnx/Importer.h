@@ -118,6 +118,25 @@ public:
   int emit(const std::string &op, std::vector<int> operands, AttrMap attrs,
            const shapes::ShapeOr &shape, DType dtype = DType::F32);
 
+  // ----- rewrites of the ops just emitted (GroupNorm's export) --------------
+
+  /// The node `back` places before the last one emitted, if it computes
+  /// `value`; else null.
+  const GraphNode *lastNodeComputing(int value, size_t back = 0) const;
+  /// Removes the last node emitted: a rewrite replaces it. Only for nodes
+  /// whose result nothing else uses (usedOnlyHere).
+  void dropLastNode() { graph.nodes.pop_back(); }
+  /// True when the current node is the only remaining user of `value`.
+  bool usedOnlyHere(int value) const;
+  /// True when no later node (nor a graph output) uses `value`.
+  bool unusedLater(int value) const;
+  /// Renames a parameter and replaces its values (a rewrite that moves an
+  /// ONNX constant into a parameter created before it).
+  void replaceParam(GraphParam &p, const std::string &name, std::vector<float> values);
+  /// The parameter behind value id `value`, or null.
+  GraphParam *paramAt(int value);
+  std::vector<float> &paramValuesOf(const GraphParam &p) { return program.paramValues[p.name]; }
+
   /// Binds output k of the current node.
   void setOutput(size_t k, int tensor);
   void setOutput(size_t k, Constant value);
@@ -162,6 +181,7 @@ private:
   std::map<std::string, int> params; ///< parameter name -> value id
   std::set<std::string> idents;      ///< input/output names given out
   std::map<std::string, int> uses;   ///< ONNX value name -> later uses left
+  std::map<int, std::string> names;  ///< value id -> the ONNX names bound to it
   const onnx::NodeProto *current = nullptr;
   std::string error;
 };

@@ -89,6 +89,32 @@ std::optional<Shape> resolveReshape(Importer &im, const Shape &xs, std::vector<i
   return target;
 }
 
+/// torch.onnx.export writes GroupNorm(G) as Reshape to [N, G, -1] ->
+/// InstanceNormalization (unit scale, zero bias) -> Reshape back -> Mul ->
+/// Add. At the second Reshape the first three become one group_norm
+/// (without affine: Mul and Add fold into it, ElementOps.cpp). Returns the
+/// group_norm's value, -1 on error, -2 when the pattern is not there.
+int groupNormFromReshape(Importer &im, int v, const Shape &target) {
+  const GraphNode *norm = im.lastNodeComputing(v);
+  if (!norm || norm->op != "instance_norm" || norm->operands.size() != 1 ||
+      !im.usedOnlyHere(v))
+    return -2;
+  int u = norm->operands[0];
+  const GraphNode *split = im.lastNodeComputing(u, 1);
+  if (!split || split->op != "reshape" || !im.unusedLater(u))
+    return -2;
+  int t = split->operands[0];
+  Shape ts = im.shapeOf(t), us = im.shapeOf(u);
+  if (ts.size() < 3 || target != ts || us.size() != 3 || ts[1] % us[1] != 0)
+    return -2;
+  int64_t groups = us[1];
+  double eps = std::get<double>(norm->attrs.at("eps"));
+  im.dropLastNode();
+  im.dropLastNode();
+  return im.emit("group_norm", {t}, {{"groups", groups}, {"eps", eps}, {"affine", false}},
+                 shapes::groupNorm(ts, groups));
+}
+
 bool convertReshape(Importer &im) {
   if (!im.checkAttributes({"allowzero", "shape"}))
     return false;
@@ -113,6 +139,9 @@ bool convertReshape(Importer &im) {
       return im.fail("cannot reshape " + shapes::format(xs) + " to " + shapes::format(*resolved));
     return foldReshape(im, *data->constant, *resolved);
   }
+  int norm = groupNormFromReshape(im, data->tensor, *resolved);
+  if (norm != -2)
+    return bind(im, norm);
   return bind(im, reshapeTensor(im, data->tensor, *resolved));
 }
 
