@@ -220,41 +220,26 @@ bool axesOperand(Importer &im, std::vector<int64_t> &axes) {
   return c != nullptr;
 }
 
-bool convertUnsqueeze(Importer &im) {
-  if (!im.checkAttributes({"axes"}))
-    return false;
-  const Slot *data = im.input(0);
-  std::vector<int64_t> axes;
-  if (!data || !axesOperand(im, axes))
-    return false;
-  Shape xs = data->constant ? data->constant->dims : im.shapeOf(data->tensor);
+/// Unsqueeze's result dims: a 1 inserted at each axis.
+bool unsqueezeDims(Importer &im, const Shape &xs, const std::vector<int64_t> &axes, Shape &out) {
   int64_t rank = int64_t(xs.size() + axes.size());
-  std::vector<bool> inserted(size_t(rank), false);
+  std::vector<bool> inserted(static_cast<size_t>(rank), false);
   for (int64_t a : axes) {
     std::optional<int64_t> axis = shapes::normalizeAxis(a, rank);
     if (!axis || inserted[size_t(*axis)])
       return im.fail("axis " + std::to_string(a) + " is out of range or repeated");
     inserted[size_t(*axis)] = true;
   }
-  Shape out;
   size_t next = 0;
   for (int64_t k = 0; k < rank; ++k)
     out.push_back(inserted[size_t(k)] ? 1 : xs[next++]);
-  if (data->constant)
-    return foldReshape(im, *data->constant, out);
-  return bind(im, reshapeTensor(im, data->tensor, out));
+  return true;
 }
 
-bool convertSqueeze(Importer &im) {
-  if (!im.checkAttributes({"axes"}))
-    return false;
-  const Slot *data = im.input(0);
-  std::vector<int64_t> axes;
-  if (!data || !axesOperand(im, axes))
-    return false;
-  Shape xs = data->constant ? data->constant->dims : im.shapeOf(data->tensor);
+/// Squeeze's result dims: the axes (or every size-1 axis) dropped.
+bool squeezeDims(Importer &im, const Shape &xs, const std::vector<int64_t> &axes, Shape &out) {
   int64_t rank = int64_t(xs.size());
-  std::vector<bool> drop(size_t(rank), false);
+  std::vector<bool> drop(static_cast<size_t>(rank), false);
   for (int64_t a : axes) {
     std::optional<int64_t> axis = shapes::normalizeAxis(a, rank);
     if (!axis || xs[size_t(*axis)] != 1)
@@ -262,10 +247,25 @@ bool convertSqueeze(Importer &im) {
                      " is out of range or not of size 1");
     drop[size_t(*axis)] = true;
   }
-  Shape out;
   for (int64_t k = 0; k < rank; ++k)
     if (!(axes.empty() ? xs[size_t(k)] == 1 : drop[size_t(k)]))
       out.push_back(xs[size_t(k)]);
+  return true;
+}
+
+/// (Un)Squeeze change only the dims: a reshape of a tensor, or new dims
+/// for a constant.
+template <bool (*Dims)(Importer &, const Shape &, const std::vector<int64_t> &, Shape &)>
+bool convertAxesReshape(Importer &im) {
+  if (!im.checkAttributes({"axes"}))
+    return false;
+  const Slot *data = im.input(0);
+  std::vector<int64_t> axes;
+  if (!data || !axesOperand(im, axes))
+    return false;
+  Shape xs = data->constant ? data->constant->dims : im.shapeOf(data->tensor), out;
+  if (!Dims(im, xs, axes, out))
+    return false;
   if (data->constant)
     return foldReshape(im, *data->constant, out);
   return bind(im, reshapeTensor(im, data->tensor, out));
@@ -481,8 +481,8 @@ void addShapeConverters(std::map<std::string, Converter> &table) {
   table["Reshape"] = convertReshape;
   table["Flatten"] = convertFlatten;
   table["Concat"] = convertConcat;
-  table["Unsqueeze"] = convertUnsqueeze;
-  table["Squeeze"] = convertSqueeze;
+  table["Unsqueeze"] = convertAxesReshape<unsqueezeDims>;
+  table["Squeeze"] = convertAxesReshape<squeezeDims>;
   table["Resize"] = convertResize;
   table["Upsample"] = convertResize;
   table["ReduceMean"] = convertReduceMean;

@@ -17,18 +17,11 @@
 // libFuzzer's one-second limit under the sanitizers; the bounds themselves
 // are still exercised, at the lower values.
 //
-// One MLIRContext serves many inputs, since creating one per input costs more
-// than most inputs take. Attributes, types and locations are uniqued in the
-// context and never freed, so it is replaced every kInputsPerContext modules
-// to keep memory bounded over long runs.
+// The module check (and its shared MLIRContext) is ModuleCheck.h's.
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Frontend.h"
-#include "frontend/MLIRGen.h"
-
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-#include "llvm/Support/raw_ostream.h"
+#include "test/fuzz/ModuleCheck.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -39,31 +32,8 @@
 
 namespace {
 
-constexpr int kInputsPerContext = 2000;
 constexpr uint64_t kFuzzMaxSteps = 100000;
 constexpr size_t kFuzzMaxNodes = 4000;
-
-std::unique_ptr<mlir::MLIRContext> context;
-int modulesInContext = 0;
-std::string verifierMessages;
-
-/// The context for the next module: the current one, or a new one after
-/// kInputsPerContext modules.
-mlir::MLIRContext &contextForNextModule() {
-  if (!context || modulesInContext >= kInputsPerContext) {
-    // Threading off: verification would otherwise start a thread pool, which
-    // only costs time here.
-    context = std::make_unique<mlir::MLIRContext>(mlir::MLIRContext::Threading::DISABLED);
-    context->getDiagEngine().registerHandler([](mlir::Diagnostic &d) {
-      verifierMessages += d.str();
-      verifierMessages += '\n';
-      return mlir::success();
-    });
-    modulesInContext = 0;
-  }
-  ++modulesInContext;
-  return *context;
-}
 
 } // namespace
 
@@ -86,14 +56,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     return 0;
   }
-  verifierMessages.clear();
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      cnnopt::buildModule(contextForNextModule(), *program);
-  if (!module) {
-    std::fprintf(stderr, "the front end accepted the input, but its module does not verify:\n%s",
-                 verifierMessages.c_str());
-    std::abort();
-  }
-  module->print(llvm::nulls());
+  cnnopt::fuzz::checkModule(*program);
   return 0;
 }
