@@ -784,6 +784,20 @@ case("channels_last", "flat_pixels",
      "d = relu(c + b)\ny = conv2d(d, 16, kernel=1)\nreturn y",
      flat_pixels_ref, inputs={"x": ("N", 16, 7, 7)}, input_scale=0.5)
 
+def super_resolution_ref(i, p):
+    a = F.prelu(F.conv2d(i["x"], p["a.weight"], p["a.bias"]), p["p.weight"])
+    m = F.conv2d(F.pad(a, [1, 1, 1, 1], mode="reflect"), p["m.weight"], p["m.bias"])
+    return F.conv2d(F.pixel_shuffle(m, 2), p["y.weight"], p["y.bias"])
+
+
+# An ESPCN-like tail between convs (channels-last maps): prelu per channel,
+# a reflect pad feeding a 3x3 conv, pixel_shuffle feeding a 1x1 conv.
+case("channels_last", "super_resolution_tail",
+     "a = conv2d(x, 16, kernel=1)\np = prelu(a, num=16)\n"
+     "m = conv2d(pad2d(p, [1, 1, 1, 1], mode=\"reflect\"), 64, kernel=3)\n"
+     "y = conv2d(pixel_shuffle(m, 2), 16, kernel=1)\nreturn y",
+     super_resolution_ref, inputs={"x": ("N", 16, 6, 7)}, input_scale=0.5)
+
 def winograd_chunks_ref(i, p):
     a = F.conv2d(i["x"], p["a.weight"], p["a.bias"])
     w = F.conv2d(a, p["w.weight"], p["w.bias"], padding=1)
