@@ -77,9 +77,8 @@ def with_cases(check, label, cases):
 # The derivatives of the kernels DSL.md's newer ops added (pad2d_grad,
 # pixel_unshuffle, prelu's weight, glu, the activations with parameters,
 # fused too, pow): one of each, in one training step.
-NEW_OP_GRADS = ("pad2d_reflect_crop", "pad2d_replicate", "pixel_shuffle", "prelu_channels",
-                "glu_channels", "softplus_beta_threshold", "elu_alpha", "pow_frac",
-                "conv_bn_add_softplus")
+NEW_OP_GRADS = ("pad2d_reflect", "pad2d_replicate", "pixel_shuffle", "prelu", "glu", "softplus",
+                "elu", "pow_fraction", "conv_bn_add_softplus")
 SMALL = "3,64,64"  # the e2e suite's reduced input of the ImageNet models
 LIGHT_MODELS = ("lenet", "simple_cnn", "cnn_with_dropout", "se_block", "spp", "inception_module",
                 "dense_block", "seg_head")
