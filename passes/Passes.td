@@ -87,7 +87,8 @@ def CnnFuseEpiloguePass : Pass<"cnn-fuse-epilogue", "::mlir::func::FuncOp"> {
         becomes `y`'s `residual(r)` (the left operand is tried first);
       - an activation (`ActivationOpInterface`) whose input is a fused
         result used only by it, with no activation yet, becomes its
-        `activation` (leaky_relu with its `negative_slope`).
+        `activation`, its parameters (leaky_relu's slope, elu's alpha,
+        softplus's beta and threshold) in `activation_params`.
     A value with other users is never fused: it would be recomputed. A
     broadcast `mul` (the SE block's `x * sigmoid(fc(...))`) is not fused
     into the next conv: that conv is a 1x1 GEMM that reads each input

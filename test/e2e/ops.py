@@ -252,12 +252,11 @@ ACTS = {
     "gelu": ("gelu(x)", F.gelu),
     "gelu_none": ('gelu(x, approximate="none")', F.gelu),
     "gelu_tanh": ('gelu(x, approximate="tanh")', lambda t: F.gelu(t, approximate="tanh")),
-    "elu": ("elu(x)", F.elu),
-    "elu_alpha": ("elu(x, alpha=0.3)", lambda t: F.elu(t, 0.3)),
-    "softplus": ("softplus(x)", F.softplus),
+    # Defaults and parameters in one case (one compile less); softplus's
     # beta * x crosses the threshold inside the inputs' range: both pieces.
-    "softplus_beta_threshold": ("softplus(x, beta=2, threshold=3.5)",
-                                lambda t: F.softplus(t, 2.0, 3.5)),
+    "elu": ("elu(x) - elu(x, alpha=0.3)", lambda t: F.elu(t) - F.elu(t, 0.3)),
+    "softplus": ("softplus(x) - softplus(x, beta=2, threshold=3.5)",
+                 lambda t: F.softplus(t) - F.softplus(t, 2.0, 3.5)),
 }
 for act, (expr, fn) in ACTS.items():
     case("activation", act, f"y = {expr}\nreturn y", (lambda fn: lambda i, p: fn(i["x"]))(fn),
@@ -272,18 +271,33 @@ case("activation", "gelu_large", "y = gelu(x)\nreturn y", lambda i, p: F.gelu(i[
      input_scale=20.0)
 case("activation", "relu_2d", "y = relu(x)\nreturn y", lambda i, p: torch.relu(i["x"]),
      inputs={"x": ("N", 10)})
-# prelu owns `weight` (random here, so of either sign): one slope, or one
-# per channel.
-case("activation", "prelu_one", "y = prelu(x)\nreturn y",
-     lambda i, p: F.prelu(i["x"], p["y.weight"]), input_scale=4.0)
-case("activation", "prelu_channels", "y = prelu(x, num=4)\nreturn y",
-     lambda i, p: F.prelu(i["x"], p["y.weight"]), input_scale=4.0)
-case("activation", "prelu_2d", "y = prelu(x, num=10)\nreturn y",
-     lambda i, p: F.prelu(i["x"], p["y.weight"]), inputs={"x": ("N", 10)})
-case("activation", "glu_last", "y = glu(x)\nreturn y", lambda i, p: F.glu(i["x"], -1),
-     inputs={"x": ("N", 4, 3, 8)}, input_scale=4.0)
-case("activation", "glu_channels", "y = glu(x, axis=1)\nreturn y",
-     lambda i, p: F.glu(i["x"], 1), inputs={"x": ("N", 4, 3, 8)}, input_scale=4.0)
+# prelu owns `weight` (random here, so of either sign): one slope, one per
+# channel, and on a 2-D input; glu along the last axis, then the channels.
+case("activation", "prelu",
+     "y = prelu(prelu(x), num=4)\nw = prelu(z, num=10, name=\"pz\")\nreturn y, w",
+     lambda i, p: {"y": F.prelu(F.prelu(i["x"], p["prelu.weight"]), p["y.weight"]),
+                   "w": F.prelu(i["z"], p["pz.weight"])},
+     inputs={"x": ("N", 4, 9, 9), "z": ("N", 10)}, outputs=("y", "w"), input_scale=4.0)
+case("activation", "glu", "y = glu(glu(x), axis=1)\nreturn y",
+     lambda i, p: F.glu(F.glu(i["x"], -1), 1), inputs={"x": ("N", 4, 3, 8)}, input_scale=4.0)
+# pow: PyTorch's special exponents (2, 3, 0.5, -1, -2; 0 is 1), odd and
+# even integers (a negative base keeps or drops its sign), fractions of a
+# positive base; a negative base with a fractional exponent is NaN
+# (forward only: grads.py leaves it out).
+case("activation", "pow_integer",
+     "y = pow(x, 2) + pow(x, 3.0) + pow(x * 0.5, 5) - pow(x * 0.5, e=4) + pow(x, 0)"
+     " + pow(x * x + 0.5, -1) + pow(x * x + 0.5, -2)\nreturn y",
+     lambda i, p: (lambda t: torch.pow(t, 2.0) + torch.pow(t, 3.0) + torch.pow(t * 0.5, 5.0) -
+                   torch.pow(t * 0.5, 4.0) + torch.pow(t, 0.0) + torch.pow(t * t + 0.5, -1.0) +
+                   torch.pow(t * t + 0.5, -2.0))(i["x"]),
+     inputs={"x": ("N", 4, 3, 5)})
+case("activation", "pow_fraction",
+     "y = pow(x * x + 0.1, 0.5) + pow(x * x + 0.1, 1.7) + pow(x * x + 0.5, -1.5)\nreturn y",
+     lambda i, p: (lambda t: torch.pow(t * t + 0.1, 0.5) + torch.pow(t * t + 0.1, 1.7) +
+                   torch.pow(t * t + 0.5, -1.5))(i["x"]),
+     inputs={"x": ("N", 4, 3, 5)})
+case("activation", "pow_negative_base_nan", "y = pow(x, 1.5)\nreturn y",
+     lambda i, p: torch.pow(i["x"], 1.5), inputs={"x": ("N", 4, 3, 5)})
 
 for axis in (1, 2, 3, -1, -2):
     case("softmax", f"softmax_axis{axis}", f"y = softmax(x, axis={axis})\nreturn y",
@@ -449,25 +463,28 @@ case("shape", "flatten_static_batch", "y = flatten(x)\nreturn y",
 case("shape", "reshape_2d_to_4d", "y = reshape(x, [-1, 3, 2, 2])\nreturn y",
      lambda i, p: i["x"].reshape(-1, 3, 2, 2), inputs={"x": ("N", 12)})
 
-# pad2d in its three modes (F.pad on the last two axes), negative pads
-# cropping; pixel_shuffle.
+# pad2d in its three modes (F.pad on the last two axes), each padding and
+# then cropping with negative pads; reflect on a 3-D input too;
+# pixel_shuffle by 2 and then 3.
 XP = {"x": ("N", 2, 5, 6)}
-for name, pads, mode in (("pad2d_constant", [1, 2, 3, 0], "constant"),
-                         ("pad2d_constant_crop", [-1, 2, 1, -2], "constant"),
-                         ("pad2d_reflect", [2, 5, 4, 1], "reflect"),
-                         ("pad2d_reflect_crop", [-2, 3, 1, -1], "reflect"),
-                         ("pad2d_replicate", [3, 0, 7, 2], "replicate"),
-                         ("pad2d_replicate_crop", [1, -3, -2, 2], "replicate")):
-    case("shape", name, f'y = pad2d(x, {pads}, mode="{mode}")\nreturn y',
-         (lambda pads, mode: lambda i, p: F.pad(i["x"], pads, mode=mode))(pads, mode), inputs=XP)
-case("shape", "pad2d_value", "y = pad2d(x, [1, 1, 2, 0], value=-1.5)\nreturn y",
-     lambda i, p: F.pad(i["x"], [1, 1, 2, 0], value=-1.5), inputs=XP)
-case("shape", "pad2d_reflect_3d", 'y = pad2d(x, [1, 2, 1, 1], mode="reflect")\nreturn y',
-     lambda i, p: F.pad(i["x"], [1, 2, 1, 1], mode="reflect"), inputs={"x": (2, 4, 5)})
-case("shape", "pixel_shuffle", "y = pixel_shuffle(x, 2)\nreturn y",
-     lambda i, p: F.pixel_shuffle(i["x"], 2), inputs={"x": ("N", 8, 3, 5)})
-case("shape", "pixel_shuffle_3", "y = pixel_shuffle(x, factor=3)\nreturn y",
-     lambda i, p: F.pixel_shuffle(i["x"], 3), inputs={"x": ("N", 18, 2, 3)})
+case("shape", "pad2d_constant",
+     "y = pad2d(x, [1, 2, 3, 0])\nw = pad2d(x, [-1, 2, 1, -2], value=-1.5)\nreturn y, w",
+     lambda i, p: {"y": F.pad(i["x"], [1, 2, 3, 0]),
+                   "w": F.pad(i["x"], [-1, 2, 1, -2], value=-1.5)}, inputs=XP, outputs=("y", "w"))
+case("shape", "pad2d_reflect",
+     'y = pad2d(pad2d(x, [2, 5, 4, 1], mode="reflect"), [-2, 3, 1, -1], mode="reflect")\n'
+     'w = pad2d(z, [1, 2, 1, 1], mode="reflect")\nreturn y, w',
+     lambda i, p: {"y": F.pad(F.pad(i["x"], [2, 5, 4, 1], mode="reflect"), [-2, 3, 1, -1],
+                              mode="reflect"),
+                   "w": F.pad(i["z"], [1, 2, 1, 1], mode="reflect")},
+     inputs={**XP, "z": (2, 4, 5)}, outputs=("y", "w"))
+case("shape", "pad2d_replicate",
+     'y = pad2d(pad2d(x, [3, 0, 7, 2], mode="replicate"), [1, -3, -2, 2], mode="replicate")\n'
+     "return y",
+     lambda i, p: F.pad(F.pad(i["x"], [3, 0, 7, 2], mode="replicate"), [1, -3, -2, 2],
+                        mode="replicate"), inputs=XP)
+case("shape", "pixel_shuffle", "y = pixel_shuffle(pixel_shuffle(x, 2), factor=3)\nreturn y",
+     lambda i, p: F.pixel_shuffle(F.pixel_shuffle(i["x"], 2), 3), inputs={"x": ("N", 36, 2, 3)})
 
 XC = {"x": ("N", 4, 3, 5), "z": ("N", 2, 3, 5)}
 case("concat", "concat_axis1", "y = concat([x, z], axis=1)\nreturn y",
@@ -575,24 +592,6 @@ case("arith", "channel_rescale", "y = x * mean(x, axes=[1], keepdim=true)\nretur
      lambda i, p: i["x"] * i["x"].mean(1, keepdim=True), inputs=XS)
 case("arith", "se_style", "s = reshape(sigmoid(mean(x)), [-1, 4, 1, 1])\ny = x * s\nreturn y",
      lambda i, p: i["x"] * torch.sigmoid(i["x"].mean((2, 3))).reshape(-1, 4, 1, 1), inputs=XS)
-# pow: PyTorch's special exponents (2, 3, 0.5, -1, -2), odd and even
-# integers (a negative base keeps or drops its sign), a fraction of a
-# positive base; a negative base with a fractional exponent is NaN.
-for name, expr, fn in (("pow_2", "pow(x, 2)", lambda t: torch.pow(t, 2.0)),
-                       ("pow_3", "pow(x, 3.0)", lambda t: torch.pow(t, 3.0)),
-                       ("pow_5", "pow(x, 5)", lambda t: torch.pow(t, 5.0)),
-                       ("pow_4", "pow(x, e=4)", lambda t: torch.pow(t, 4.0)),
-                       ("pow_0", "pow(x, 0)", lambda t: torch.pow(t, 0.0)),
-                       ("pow_half", "pow(x * x + 0.1, 0.5)", lambda t: torch.pow(t * t + 0.1, 0.5)),
-                       ("pow_frac", "pow(x * x + 0.1, 1.7)", lambda t: torch.pow(t * t + 0.1, 1.7)),
-                       ("pow_minus_1_5", "pow(x * x + 0.5, -1.5)",
-                        lambda t: torch.pow(t * t + 0.5, -1.5)),
-                       ("pow_minus_2", "pow(x * x + 0.5, -2)", lambda t: torch.pow(t * t + 0.5, -2.0))):
-    case("arith", name, f"y = {expr}\nreturn y", (lambda fn: lambda i, p: fn(i["x"]))(fn),
-         inputs=XS)
-# NaN where PyTorch's is (forward only: grads.py leaves it out).
-case("arith", "pow_negative_base_nan", "y = pow(x, 1.5)\nreturn y",
-     lambda i, p: torch.pow(i["x"], 1.5), inputs=XS)
 case("arith", "add_2d", "y = x + z * 2\nreturn y", lambda i, p: i["x"] + i["z"] * 2,
      inputs={"x": ("N", 6), "z": ("N", 6)})
 case("arith", "add_2d_bcast", "y = x + z\nreturn y", lambda i, p: i["x"] + i["z"],
@@ -783,6 +782,21 @@ case("channels_last", "flat_pixels",
      "a = conv2d(x, 160, kernel=1)\nb = conv2d(a, 48, kernel=1)\nc = conv2d(b, 48, kernel=1)\n"
      "d = relu(c + b)\ny = conv2d(d, 16, kernel=1)\nreturn y",
      flat_pixels_ref, inputs={"x": ("N", 16, 7, 7)}, input_scale=0.5)
+
+def super_resolution_ref(i, p):
+    a = F.prelu(F.conv2d(i["x"], p["a.weight"], p["a.bias"]), p["p.weight"])
+    m = F.conv2d(F.pad(a, [1, 1, 1, 1], mode="reflect"), p["m.weight"], p["m.bias"])
+    return F.conv2d(F.pixel_shuffle(m, 2), p["y.weight"], p["y.bias"])
+
+
+# An ESPCN-like tail between convs (channels-last maps): prelu per channel,
+# a reflect pad feeding a 3x3 conv, pixel_shuffle feeding a 1x1 conv (in
+# the fusion family: channels_last's 16 cases fill their group).
+case("fusion", "super_resolution_tail",
+     "a = conv2d(x, 16, kernel=1)\np = prelu(a, num=16)\n"
+     "m = conv2d(pad2d(p, [1, 1, 1, 1], mode=\"reflect\"), 64, kernel=3)\n"
+     "y = conv2d(pixel_shuffle(m, 2), 16, kernel=1)\nreturn y",
+     super_resolution_ref, inputs={"x": ("N", 16, 6, 7)}, input_scale=0.5)
 
 def winograd_chunks_ref(i, p):
     a = F.conv2d(i["x"], p["a.weight"], p["a.bias"])

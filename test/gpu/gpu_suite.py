@@ -68,6 +68,17 @@ def op_families(script, families):
     return (f"opencl {script[:-3]} {' '.join(families)}", script, options)
 
 
+def with_cases(check, label, cases):
+    """`check` (an ops.py or grads.py run) with ops.py's `cases` added."""
+    name, script, options = check
+    return (f"{name}, {label}", script, options + [f"--case={c}" for c in cases])
+
+
+# The derivatives of the kernels DSL.md's newer ops added (pad2d_grad,
+# pixel_unshuffle, prelu's weight, glu, the activations with parameters,
+# fused too, pow): one of each, in one training step.
+NEW_OP_GRADS = ("pad2d_reflect", "pad2d_replicate", "pixel_shuffle", "prelu", "glu", "softplus",
+                "elu", "pow_fraction", "conv_bn_add_softplus")
 SMALL = "3,64,64"  # the e2e suite's reduced input of the ImageNet models
 LIGHT_MODELS = ("lenet", "simple_cnn", "cnn_with_dropout", "se_block", "spp", "inception_module",
                 "dense_block", "seg_head")
@@ -97,7 +108,8 @@ HEAVY_OPENCL = [forward(name, "--input-shape", SMALL) for name in HEAVY_MODELS] 
                            "mean", "regularizer"]),
     op_families("ops.py", ["arith", "shape", "concat", "channels_last"]),
     op_families("grads.py", ["conv2d"]),
-    op_families("grads.py", ["linear", "batch_norm", "softmax"]),
+    with_cases(op_families("grads.py", ["linear", "batch_norm", "softmax"]), "new ops",
+               NEW_OP_GRADS),
     op_families("grads.py", ["max_pool2d", "avg_pool2d"]),
 ]
 OTHER_SMALL = [m for m in LIGHT_MODELS if m != "simple_cnn"]
@@ -113,6 +125,7 @@ SECONDS = {
     "opencl grads conv2d": 70, "opencl grads max_pool2d avg_pool2d": 70,
     "cuda object resnet18 --train": 67, "opencl forward vgg16": 65,
     "opencl ops arith shape concat channels_last": 63, "opencl forward resnet50": 57,
+    "opencl grads linear batch_norm softmax, new ops": 86,
 }
 
 

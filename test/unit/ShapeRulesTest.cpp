@@ -90,6 +90,38 @@ TEST(ShapeRules, HugeSizesAreRejectedNotWrapped) {
   EXPECT_TRUE(checkSize({N, 2048, 7, 7}).ok());
 }
 
+TEST(ShapeRules, Pad2dAsFPad) {
+  // F.pad(x, [-1, 2, 1, 0], mode) on [2, 3, 4, 5]: [2, 3, 5, 6] in every mode.
+  for (const char *mode : {"constant", "reflect", "replicate"})
+    EXPECT_EQ(pad2d({N, 3, 4, 5}, {-1, 2, 1, 0}, mode).shape, (Shape{N, 3, 5, 6})) << mode;
+  // Reflect needs each pad below its axis (5 on width 5 fails, 4 works);
+  // replicate and constant take any.
+  EXPECT_EQ(pad2d({N, 3, 4, 5}, {5, 0, 0, 0}, "reflect").error,
+            "mode \"reflect\" needs each pad less than its axis: left=5 on axis 3 of [N,3,4,5]");
+  EXPECT_EQ(pad2d({N, 3, 4, 5}, {4, 0, 0, 0}, "reflect").shape, (Shape{N, 3, 4, 9}));
+  EXPECT_EQ(pad2d({N, 3, 4, 5}, {6, 1, 1, 1}, "replicate").shape, (Shape{N, 3, 6, 12}));
+  // Cropping an axis away, a 2-D input in reflect mode, the batch axis.
+  EXPECT_FALSE(pad2d({N, 3, 4, 5}, {-3, -2, 0, 0}, "constant").ok());
+  EXPECT_FALSE(pad2d({2, 12}, {1, 1, 0, 0}, "reflect").ok());
+  EXPECT_EQ(pad2d({2, 12}, {1, 1, 1, 0}, "constant").shape, (Shape{3, 14}));
+  EXPECT_FALSE(pad2d({N, 12}, {1, 1, 1, 0}, "constant").ok());
+  EXPECT_FALSE(pad2d({N, 3, 4, 5}, {1, 1}, "constant").ok());
+  EXPECT_FALSE(pad2d({N, 3, 4, 5}, {1, 1, 1, 1}, "circular").ok());
+}
+
+TEST(ShapeRules, PixelShuffleAndGlu) {
+  EXPECT_EQ(pixelShuffle({N, 18, 2, 3}, 3).shape, (Shape{N, 2, 6, 9}));
+  EXPECT_EQ(pixelUnshuffle({N, 2, 6, 9}, 3).shape, (Shape{N, 18, 2, 3}));
+  EXPECT_EQ(pixelShuffle({N, 8, 4, 4}, 3).error,
+            "input [N,8,4,4] has 8 channels, not divisible by factor*factor=9");
+  EXPECT_FALSE(pixelShuffle({N, 8, 4, 4}, 0).ok());
+  EXPECT_FALSE(pixelUnshuffle({N, 2, 6, 8}, 3).ok());
+  EXPECT_EQ(glu({N, 4, 3, 8}, -1).shape, (Shape{N, 4, 3, 4}));
+  EXPECT_EQ(glu({N, 4, 3, 8}, 1).shape, (Shape{N, 2, 3, 8}));
+  EXPECT_EQ(glu({N, 4, 3, 8}, 2).error, "halving axis 2 of [N,4,3,8] needs an even size, got 3");
+  EXPECT_FALSE(glu({N, 4}, 0).ok());
+}
+
 TEST(ShapeRules, ConcatAlongTheRunTimeBatchIsRejected) {
   EXPECT_FALSE(concat({{N, 3}, {N, 3}}, 0).ok());
   EXPECT_EQ(concat({{2, 3}, {4, 3}}, 0).shape, (Shape{6, 3}));
