@@ -17,6 +17,7 @@ namespace cnnopt::onnx_import {
 
 namespace {
 
+
 bool convertConstant(Importer &im) {
   if (!im.checkAttributes({"value", "value_float", "value_floats", "value_int", "value_ints"}))
     return false;
@@ -109,6 +110,8 @@ bool convertGather(Importer &im) {
     if (i < 0)
       i += extent;
   }
+  if (!im.checkFoldedSize(outer * int64_t(idx.size()) * inner))
+    return false;
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i : idx)
       for (int64_t r = 0; r < inner; ++r)
@@ -167,6 +170,8 @@ bool convertConstantOfShape(Importer &im) {
       return im.fail("the shape " + shapes::format(dims) + " is not a constant size");
     count *= d;
   }
+  if (!im.checkFoldedSize(count))
+    return false;
   if (fill.isFloat)
     im.setOutput(0, Constant::ofFloats(std::vector<float>(size_t(count), fill.f.at(0)), dims));
   else
@@ -320,8 +325,11 @@ bool foldArithmetic(Importer &im, const std::string &op, const Constant &a, cons
                        "time (a non-constant shape)");
   Shape out = shape.shape;
   int64_t count = 1;
-  for (int64_t d : out)
+  for (int64_t d : out) {
     count *= d;
+    if (!im.checkFoldedSize(count))
+      return false;
+  }
   std::vector<int64_t> outStrides = stridesOf(out);
   auto index = [&](const Constant &c, int64_t flat) {
     // Broadcast index: axes aligned from the right, size-1 axes stay at 0.

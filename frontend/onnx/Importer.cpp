@@ -239,6 +239,13 @@ bool Importer::fail(const std::string &message) {
   return false;
 }
 
+bool Importer::checkFoldedSize(int64_t count) {
+  if (count <= kMaxFolded)
+    return true;
+  return fail("the constant computed here would have " + std::to_string(count) +
+              " elements, more than the importer folds (" + std::to_string(kMaxFolded) + ")");
+}
+
 size_t Importer::inputCount() const {
   size_t count = size_t(current->input_size());
   while (count && current->input(int(count - 1)).empty())

@@ -160,6 +160,13 @@ public:
                                 std::vector<int64_t> otherwise = {}) const;
   const onnx::TensorProto *attrTensor(const std::string &name) const;
 
+  /// False (with an error) when a constant the importer computes would have
+  /// more than kMaxFolded elements: shape computations and synthesised
+  /// biases are small, and a hostile file must not make the importer
+  /// allocate gigabytes (a ConstantOfShape of [1e6, 1e6]).
+  bool checkFoldedSize(int64_t count);
+  static constexpr int64_t kMaxFolded = int64_t(1) << 24;
+
   /// Decodes an initializer or a Constant's tensor; false with the reason
   /// in `error` (unformatted: the caller says where).
   bool decode(const onnx::TensorProto &tensor, Constant &out);

@@ -375,6 +375,8 @@ bool convertLayerNorm(Importer &im) {
     int64_t count = 1;
     for (int64_t d : normalized)
       count *= d;
+    if (!im.checkFoldedSize(count))
+      return false;
     b = im.param(im.inputName(1) + "_bias", Constant::ofFloats(std::vector<float>(size_t(count)), normalized),
                  "bias", true);
   }

@@ -67,6 +67,11 @@ bad = numpy_helper.from_array(np.ones((4, 3, 3, 3), np.float32), "w")
 bad.raw_data = bad.raw_data[:10]
 save("short_initializer", model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv1")], [bad]))
 
+save("huge_constant", model([
+    helper.make_node("ConstantOfShape", ["s"], ["c"], name="big"),
+    helper.make_node("Add", ["x", "c"], ["y"], name="plus")],
+    [numpy_helper.from_array(np.array([1000000, 1000000], np.int64), "s")]))
+
 good = model([relu]).SerializeToString()
 with open(os.path.join(out, "truncated.onnx"), "wb") as f:
     f.write(good[: len(good) // 2])
