@@ -9,6 +9,7 @@
 #include "frontend/onnx/Importer.h"
 #include "frontend/onnx/OnnxImport.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace cnnopt::onnx_import {
@@ -174,6 +175,12 @@ bool Importer::importInputs(const onnx::GraphProto &g) {
     error = filename + ": error: the model has no (non-initializer) input";
     return false;
   }
+  for (const auto &[name, dims] : options.inputShapeOverrides)
+    if (std::none_of(graph.inputs.begin(), graph.inputs.end(),
+                     [&](const GraphInput &in) { return in.name == name; })) {
+      error = filename + ": error: input shape override names no model input '" + name + "'";
+      return false;
+    }
   return true;
 }
 

@@ -1,7 +1,7 @@
 //===- OnnxImport.h - ONNX files to elaborated graphs -----------*- C++ -*-===//
 //
-// The second way into the compiler: an ONNX model (opsets 6-17, what
-// torch.onnx.export writes) becomes the same Program a `.cnn` file
+// The second way into the compiler: an ONNX model (opsets 1-17; 11-17 is
+// what torch.onnx.export writes) becomes the same Program a `.cnn` file
 // elaborates to, so every tool and pass works on it unchanged. Initializers
 // become parameters named as in the ONNX graph, with their values in
 // Program::paramValues; shape computations (Shape/Gather/Concat chains) are
