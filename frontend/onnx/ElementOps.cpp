@@ -244,12 +244,13 @@ bool legacyBroadcast(Importer &im, int a, int &b) {
   return b >= 0;
 }
 
-/// GroupNorm's affine step after groupNormFromReshape (ShapeOps.cpp): Mul
-/// by a per-channel constant gives the group_norm its weight (and a zero
-/// bias), Add of one then replaces that bias. Returns true with the output
-/// bound, or false: `matched` says whether it was the pattern (then false
-/// is an error).
-bool foldGroupNormAffine(Importer &im, const std::string &type, bool &matched) {
+/// The affine step of torch's GroupNorm and (before opset 17) LayerNorm
+/// exports, after groupNormFromReshape (ShapeOps.cpp) or foldLayerNorm
+/// rebuilt the norm: Mul by a constant of the parameters' shape gives the
+/// norm its weight (and a zero bias), Add of one then replaces that bias.
+/// Returns true with the output bound, or false: `matched` says whether it
+/// was the pattern (then false is an error).
+bool foldNormAffine(Importer &im, const std::string &type, bool &matched) {
   matched = false;
   const Slot *a = im.input(0, true), *b = a ? im.input(1, true) : nullptr;
   if (!b || (type != "Mul" && type != "Add"))
@@ -259,14 +260,20 @@ bool foldGroupNormAffine(Importer &im, const std::string &type, bool &matched) {
     return false;
   int v = tensor->tensor;
   const GraphNode *norm = im.lastNodeComputing(v);
-  if (!norm || norm->op != "group_norm" || !im.usedOnlyHere(v))
+  if (!norm || (norm->op != "group_norm" && norm->op != "layer_norm") || !im.usedOnlyHere(v))
     return false;
   bool affine = std::get<bool>(norm->attrs.at("affine"));
-  Shape xs = im.shapeOf(v);
+  Shape xs = im.shapeOf(v), paramShape, written;
+  if (norm->op == "group_norm") { // [C], written [C, 1, 1]
+    paramShape = {xs[1]};
+    written = paramShape;
+    written.resize(xs.size() - 1, 1);
+  } else { // the normalised axes, as written
+    paramShape.assign(xs.end() - std::get<int64_t>(norm->attrs.at("dims")), xs.end());
+    written = paramShape;
+  }
   const Constant &c = *other->constant;
-  Shape perChannel{xs[1]};
-  perChannel.resize(xs.size() - 1, 1);
-  if (c.dims != perChannel || affine != (type == "Add"))
+  if (c.dims != written || affine != (type == "Add"))
     return false;
   const std::string &name = im.inputName(tensor == a ? 1 : 0);
   matched = true;
@@ -276,16 +283,71 @@ bool foldGroupNormAffine(Importer &im, const std::string &type, bool &matched) {
     im.setOutput(0, v);
     return true;
   }
+  std::string op = norm->op;
   int x = norm->operands[0];
   AttrMap attrs = norm->attrs;
   attrs["affine"] = true;
   im.dropLastNode();
-  int w = im.param(name, Constant::ofFloats(c.f, {xs[1]}), "weight", true);
-  int bias = w >= 0 ? im.param(name + "_bias", Constant::ofFloats(std::vector<float>(c.f.size()), {xs[1]}),
+  int w = im.param(name, Constant::ofFloats(c.f, paramShape), "weight", true);
+  int bias = w >= 0 ? im.param(name + "_bias",
+                               Constant::ofFloats(std::vector<float>(c.f.size()), paramShape),
                                "bias", true)
                     : -1;
-  int y = bias >= 0 ? im.emit("group_norm", {x, w, bias}, attrs, shapes::ShapeOr{xs, ""}) : -1;
-  return bind(im, y);
+  return bind(im, bias >= 0 ? im.emit(op, {x, w, bias}, attrs, shapes::ShapeOr{xs, ""}) : -1);
+}
+
+/// torch.onnx.export before opset 17 writes LayerNorm as ReduceMean, Sub,
+/// Pow 2, ReduceMean, Add eps, Sqrt, Div (then Mul and Add with its weight
+/// and bias, foldNormAffine). At the Div, the nodes those became (the last
+/// seven, eps's constant among them) are replaced by one layer_norm.
+bool foldLayerNorm(Importer &im, const std::string &type, bool &matched) {
+  matched = false;
+  const Slot *a = im.input(0, true), *b = a ? im.input(1, true) : nullptr;
+  if (!b || type != "Div" || a->tensor < 0 || b->tensor < 0)
+    return false;
+  auto is = [](const GraphNode *n, const char *op) { return n && n->op == op; };
+  auto exponent = [](const GraphNode *n) { return std::get<double>(n->attrs.at("exponent")); };
+  const GraphNode *root = im.lastNodeComputing(b->tensor, 0);
+  if (!is(root, "pow") || exponent(root) != 0.5)
+    return false;
+  const GraphNode *plus = im.lastNodeComputing(root->operands[0], 1);
+  if (!is(plus, "add"))
+    return false;
+  const GraphNode *eps = im.lastNodeComputing(plus->operands[1], 2);
+  const GraphNode *var = im.lastNodeComputing(plus->operands[0], 3);
+  if (!is(eps, "constant") || !is(var, "mean"))
+    return false;
+  const GraphNode *square = im.lastNodeComputing(var->operands[0], 4);
+  if (!is(square, "pow") || exponent(square) != 2.0 || square->operands[0] != a->tensor)
+    return false;
+  const GraphNode *diff = im.lastNodeComputing(a->tensor, 5);
+  if (!is(diff, "sub"))
+    return false;
+  const GraphNode *mean = im.lastNodeComputing(diff->operands[1], 6);
+  int x = diff->operands[0];
+  if (!is(mean, "mean") || mean->operands[0] != x)
+    return false;
+  // Both means over the same last axes, kept; every intermediate used only
+  // inside the pattern.
+  Shape xs = im.shapeOf(x);
+  auto axes = std::get<std::vector<int64_t>>(mean->attrs.at("axes"));
+  int64_t dims = int64_t(axes.size()), rank = int64_t(xs.size());
+  for (int64_t k = 0; k < dims; ++k)
+    if (axes[size_t(k)] != rank - dims + k)
+      return false;
+  if (axes != std::get<std::vector<int64_t>>(var->attrs.at("axes")) ||
+      !std::get<bool>(mean->attrs.at("keepdim")) || !std::get<bool>(var->attrs.at("keepdim")) ||
+      dims >= rank || !im.unusedLater(mean->result) || !im.unusedLater(a->tensor) ||
+      !im.unusedLater(square->result) || !im.unusedLater(var->result) ||
+      !im.unusedLater(plus->result) || !im.usedOnlyHere(b->tensor))
+    return false;
+  // (written as a float constant: 1e-5f back to 1e-5)
+  double epsilon = shortestDecimal(float(std::get<double>(eps->attrs.at("value"))));
+  matched = true;
+  for (int k = 0; k < 7; ++k)
+    im.dropLastNode();
+  return bind(im, im.emit("layer_norm", {x}, {{"dims", dims}, {"eps", epsilon}, {"affine", false}},
+                          shapes::layerNorm(xs, dims)));
 }
 
 /// torch exports nn.Linear on inputs of rank 3+ as MatMul then Add of the
@@ -320,9 +382,11 @@ bool convertArithmetic(Importer &im) {
     return false;
   const std::string &type = im.node().op_type();
   bool matched = false;
-  bool folded = foldGroupNormAffine(im, type, matched);
+  bool folded = foldNormAffine(im, type, matched);
   if (!matched)
     folded = foldLinearBias(im, type, matched);
+  if (!matched)
+    folded = foldLayerNorm(im, type, matched);
   if (matched)
     return folded;
   bool mul = type == "Mul";
