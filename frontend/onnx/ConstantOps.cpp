@@ -164,11 +164,12 @@ bool convertConstantOfShape(Importer &im) {
     if (!im.decode(*t, fill))
       return im.fail(im.lastError());
   Shape dims = shape->ints();
-  int64_t count = 1;
+  int64_t count = 1, span = 1; // span: without zero dims, as in decode
   for (int64_t d : dims) {
-    if (d < 0 || d > shapes::kMaxDim || (d && count > shapes::kMaxElements / d))
+    if (d < 0 || d > shapes::kMaxDim || (d && span > shapes::kMaxElements / d))
       return im.fail("the shape " + shapes::format(dims) + " is not a constant size");
     count *= d;
+    span *= d ? d : 1;
   }
   if (!im.checkFoldedSize(count))
     return false;
@@ -353,11 +354,26 @@ bool foldArithmetic(Importer &im, const std::string &op, const Constant &a, cons
                          : op == "Div" ? fx / fy : std::pow(fx, fy));
       continue;
     }
-    int64_t ix = a.i[size_t(index(a, k))], iy = b.i[size_t(index(b, k))];
+    int64_t ix = a.i[size_t(index(a, k))], iy = b.i[size_t(index(b, k))], r = 0;
     if (op == "Div" && iy == 0)
       return im.fail("integer division by zero in a shape computation");
-    result.i.push_back(op == "Add" ? ix + iy : op == "Sub" ? ix - iy : op == "Mul" ? ix * iy
-                       : op == "Div" ? ix / iy : int64_t(std::pow(double(ix), double(iy))));
+    bool overflow = false;
+    if (op == "Add")
+      overflow = __builtin_add_overflow(ix, iy, &r);
+    else if (op == "Sub")
+      overflow = __builtin_sub_overflow(ix, iy, &r);
+    else if (op == "Mul")
+      overflow = __builtin_mul_overflow(ix, iy, &r);
+    else if (op == "Div")
+      overflow = ix == INT64_MIN && iy == -1, r = overflow ? 0 : ix / iy;
+    else {
+      double p = std::pow(double(ix), double(iy));
+      overflow = !(std::abs(p) < 9.2e18);
+      r = overflow ? 0 : int64_t(p);
+    }
+    if (overflow)
+      return im.fail("integer overflow in a shape computation");
+    result.i.push_back(r);
   }
   im.setOutput(0, std::move(result));
   return true;

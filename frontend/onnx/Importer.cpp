@@ -175,12 +175,14 @@ bool Importer::importInputs(const onnx::GraphProto &g) {
     error = filename + ": error: the model has no (non-initializer) input";
     return false;
   }
-  for (const auto &[name, dims] : options.inputShapeOverrides)
+  for (const auto &override : options.inputShapeOverrides) {
+    const std::string &name = override.first;
     if (std::none_of(graph.inputs.begin(), graph.inputs.end(),
                      [&](const GraphInput &in) { return in.name == name; })) {
       error = filename + ": error: input shape override names no model input '" + name + "'";
       return false;
     }
+  }
   return true;
 }
 

@@ -330,6 +330,12 @@ bool convertInstanceNorm(Importer &im) {
   const Constant *bias = scale ? im.constantInput(2, "the bias") : nullptr;
   if (!bias)
     return false;
+  Shape xs = im.shapeOf(x);
+  for (const Constant *c : {scale, bias})
+    if (!c->isFloat || xs.size() < 2 || c->dims != Shape{xs[1]})
+      return im.fail("scale and bias must be float [" +
+                     (xs.size() < 2 ? std::string("C") : std::to_string(xs[1])) + "], got " +
+                     text(c->dims));
   std::vector<int> operands{x};
   // torch.onnx.export writes GroupNorm as Reshape -> InstanceNormalization
   // with unit scale and zero bias -> Reshape -> Mul -> Add: no affine here.

@@ -59,6 +59,10 @@ std::optional<Shape> resolveReshape(Importer &im, const Shape &xs, std::vector<i
     } else if (d < 0 && d != kBatchSymbol) {
       im.fail("the target shape has a negative size " + std::to_string(d));
       return std::nullopt;
+    } else if (d > shapes::kMaxDim) {
+      im.fail("the target shape has a size " + std::to_string(d) + " over " +
+              std::to_string(shapes::kMaxDim));
+      return std::nullopt;
     }
   }
   // Work per sample when the batch is dynamic: it stays on axis 0.
@@ -74,9 +78,15 @@ std::optional<Shape> resolveReshape(Importer &im, const Shape &xs, std::vector<i
     target[0] = 1;
   }
   int64_t have = dynamic ? product(xs, 1) : product(xs), known = 1;
-  for (size_t k = 0; k < target.size(); ++k)
-    if (int(k) != infer)
-      known *= target[k];
+  for (size_t k = 0; k < target.size(); ++k) {
+    if (int(k) == infer)
+      continue;
+    if (target[k] && known > shapes::kMaxElements / target[k]) {
+      im.fail("the target shape " + shapes::format(target) + " has too many elements");
+      return std::nullopt;
+    }
+    known *= target[k];
+  }
   if (infer >= 0) {
     if (known == 0 || have % known) {
       im.fail("cannot reshape " + shapes::format(xs) + " to " + shapes::format(target));

@@ -72,10 +72,14 @@ bool Importer::decode(const onnx::TensorProto &t, Constant &out) {
                "not supported (save the model with its weights inside)");
   int64_t count = 1;
   out.dims.clear();
+  // `span` skips zero dims, so that a zero-sized tensor's other dims stay
+  // bounded too (its strides are still computed).
+  int64_t span = 1;
   for (int64_t d : t.dims()) {
-    if (d < 0 || d > shapes::kMaxDim || (d && count > shapes::kMaxElements / d))
+    if (d < 0 || d > shapes::kMaxDim || (d && span > shapes::kMaxElements / d))
       return bad("tensor '" + t.name() + "' has an invalid shape");
     count *= d;
+    span *= d ? d : 1;
     out.dims.push_back(d);
   }
   const std::string &raw = t.raw_data();
