@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <numeric>
 
 namespace cnnopt::onnx_import {
 
@@ -23,11 +25,12 @@ bool bind(Importer &im, int y) {
   return true;
 }
 
+/// The product of s[from, to).
 int64_t product(const Shape &s, size_t from = 0, size_t to = SIZE_MAX) {
-  int64_t p = 1;
-  for (size_t k = from; k < std::min(to, s.size()); ++k)
-    p *= s[k];
-  return p;
+  to = std::min(to, s.size());
+  return from >= to ? 1
+                    : std::accumulate(s.begin() + long(from), s.begin() + long(to), int64_t(1),
+                                      std::multiplies<int64_t>());
 }
 
 /// ONNX's Reshape rules (0 copies, one -1 infers) on `xs`; the batch, when
