@@ -244,6 +244,26 @@ bool legacyBroadcast(Importer &im, int a, int &b) {
   return b >= 0;
 }
 
+/// The operands of the current binary node as a run-time tensor and a float
+/// constant (either order), with the constant's ONNX name; false when they
+/// are not that.
+struct TensorAndConstant {
+  int tensor = -1;
+  const Constant *constant = nullptr;
+  std::string constantName;
+};
+bool tensorAndConstant(Importer &im, TensorAndConstant &out) {
+  const Slot *a = im.input(0, true), *b = a ? im.input(1, true) : nullptr;
+  if (!b)
+    return false;
+  bool first = a->tensor >= 0;
+  const Slot *tensor = first ? a : b, *other = first ? b : a;
+  if (tensor->tensor < 0 || !other->constant || !other->constant->isFloat)
+    return false;
+  out = {tensor->tensor, &*other->constant, im.inputName(first ? 1 : 0)};
+  return true;
+}
+
 /// The affine step of torch's GroupNorm and (before opset 17) LayerNorm
 /// exports, after groupNormFromReshape (ShapeOps.cpp) or foldLayerNorm
 /// rebuilt the norm: Mul by a constant of the parameters' shape gives the
@@ -252,13 +272,10 @@ bool legacyBroadcast(Importer &im, int a, int &b) {
 /// was the pattern (then false is an error).
 bool foldNormAffine(Importer &im, const std::string &type, bool &matched) {
   matched = false;
-  const Slot *a = im.input(0, true), *b = a ? im.input(1, true) : nullptr;
-  if (!b || (type != "Mul" && type != "Add"))
+  TensorAndConstant ops;
+  if ((type != "Mul" && type != "Add") || !tensorAndConstant(im, ops))
     return false;
-  const Slot *tensor = a->tensor >= 0 ? a : b, *other = a->tensor >= 0 ? b : a;
-  if (tensor->tensor < 0 || !other->constant || !other->constant->isFloat)
-    return false;
-  int v = tensor->tensor;
+  int v = ops.tensor;
   const GraphNode *norm = im.lastNodeComputing(v);
   if (!norm || (norm->op != "group_norm" && norm->op != "layer_norm") || !im.usedOnlyHere(v))
     return false;
@@ -272,10 +289,10 @@ bool foldNormAffine(Importer &im, const std::string &type, bool &matched) {
     paramShape.assign(xs.end() - std::get<int64_t>(norm->attrs.at("dims")), xs.end());
     written = paramShape;
   }
-  const Constant &c = *other->constant;
+  const Constant &c = *ops.constant;
   if (c.dims != written || affine != (type == "Add"))
     return false;
-  const std::string &name = im.inputName(tensor == a ? 1 : 0);
+  const std::string &name = ops.constantName;
   matched = true;
   if (type == "Add") { // the zero bias Mul gave it becomes this constant
     GraphParam *bias = im.paramAt(norm->operands[2]);
@@ -354,23 +371,20 @@ bool foldLayerNorm(Importer &im, const std::string &type, bool &matched) {
 /// bias: the Add becomes the linear's bias (a parameter, as in nn.Linear).
 bool foldLinearBias(Importer &im, const std::string &type, bool &matched) {
   matched = false;
-  const Slot *a = im.input(0, true), *b = a ? im.input(1, true) : nullptr;
-  if (!b || type != "Add")
+  TensorAndConstant ops;
+  if (type != "Add" || !tensorAndConstant(im, ops))
     return false;
-  const Slot *tensor = a->tensor >= 0 ? a : b, *other = a->tensor >= 0 ? b : a;
-  if (tensor->tensor < 0 || !other->constant || !other->constant->isFloat)
-    return false;
-  int v = tensor->tensor;
+  int v = ops.tensor;
   const GraphNode *linear = im.lastNodeComputing(v);
   if (!linear || linear->op != "linear" || linear->operands.size() != 2 || !im.usedOnlyHere(v))
     return false;
   Shape ys = im.shapeOf(v);
-  if (other->constant->dims != Shape{ys.back()})
+  if (ops.constant->dims != Shape{ys.back()})
     return false;
   matched = true;
   std::vector<int> operands = linear->operands;
   im.dropLastNode();
-  int bias = im.param(im.inputName(tensor == a ? 1 : 0), *other->constant, "bias", true);
+  int bias = im.param(ops.constantName, *ops.constant, "bias", true);
   if (bias < 0)
     return false;
   operands.push_back(bias);

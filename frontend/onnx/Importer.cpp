@@ -101,16 +101,10 @@ std::optional<Program> Importer::run(const onnx::ModelProto &model, std::string 
       return fileError("initializer '" + init.name() + "': " + error);
     slots[init.name()].constant = std::move(value);
   }
-  if (!importInputs(g)) {
-    errorOut = error;
-    return std::nullopt;
-  }
-  for (const onnx::NodeProto &n : g.node())
-    if (!importNode(n)) {
-      errorOut = error;
-      return std::nullopt;
-    }
-  if (!importOutputs(g)) {
+  bool ok = importInputs(g);
+  for (int k = 0; ok && k < g.node_size(); ++k)
+    ok = importNode(g.node(k));
+  if (!ok || !importOutputs(g)) {
     errorOut = error;
     return std::nullopt;
   }
@@ -289,7 +283,7 @@ const Slot *Importer::input(size_t k, bool special) {
   return &found->second;
 }
 
-int Importer::tensorInput(size_t k, const char *role, bool trainable) {
+int Importer::tensorInput(size_t k) {
   const Slot *slot = input(k);
   if (!slot)
     return -1;
@@ -300,10 +294,9 @@ int Importer::tensorInput(size_t k, const char *role, bool trainable) {
     fail("input '" + inputName(k) + "' is an integer tensor; only float32 tensors are supported");
     return -1;
   }
-  if (c.size() == 1 && c.dims.empty()) {
+  if (c.size() == 1 && c.dims.empty())
     return emit("constant", {}, {{"value", double(c.f[0])}}, shapes::ShapeOr{{}, ""});
-  }
-  return param(inputName(k), c, role, trainable);
+  return param(inputName(k), c, "constant", false);
 }
 
 const Constant *Importer::constantInput(size_t k, const std::string &what) {

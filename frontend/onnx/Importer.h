@@ -95,9 +95,9 @@ public:
   /// a transposed tensor where `special` does not allow one.
   const Slot *input(size_t k, bool special = false);
 
-  /// Input k as a tensor of the graph: constants become parameters (named
+  /// Input k as a tensor of the graph: constants become buffers (named
   /// after their ONNX value) or, when scalar, `constant` nodes. -1 on error.
-  int tensorInput(size_t k, const char *role = "constant", bool trainable = false);
+  int tensorInput(size_t k);
   /// Input k as a constant (shape operands, weights); null with an error.
   const Constant *constantInput(size_t k, const std::string &what);
   /// The ONNX name of input k (for parameter names).
@@ -135,7 +135,6 @@ public:
   void replaceParam(GraphParam &p, const std::string &name, std::vector<float> values);
   /// The parameter behind value id `value`, or null.
   GraphParam *paramAt(int value);
-  std::vector<float> &paramValuesOf(const GraphParam &p) { return program.paramValues[p.name]; }
 
   /// Binds output k of the current node.
   void setOutput(size_t k, int tensor);

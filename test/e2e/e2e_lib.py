@@ -15,6 +15,7 @@
 
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -78,6 +79,13 @@ def apply_common_options(args):
 # ---------------------------------------------------------------------------
 # .safetensors
 # ---------------------------------------------------------------------------
+def onnx_identifier(name):
+    """The C identifier cnnopt's ONNX importer names an input or output by
+    (frontend/onnx/Importer.cpp: identifier)."""
+    out = re.sub(r"[^A-Za-z0-9]", "_", name)
+    return "v" + out if not out or out[0].isdigit() else out
+
+
 def write_safetensors(path, tensors):
     """Writes `tensors` ({name: numpy array or torch tensor}) in insertion order."""
     header, blobs, offset = {}, [], 0

@@ -269,12 +269,6 @@ def select():
     return tests
 
 
-def identifier(name):
-    """The C identifier the importer gives an input or output name."""
-    out = re.sub(r"[^A-Za-z0-9]", "_", name)
-    return "v" + out if not out or out[0].isdigit() else out
-
-
 def read_tensor(path):
     t = onnx.TensorProto()
     with open(path, "rb") as f:
@@ -306,11 +300,12 @@ def prepare(test_dir, work):
     for i in graph_inputs:
         if i in weights:
             continue
-        npy = os.path.join(work, identifier(i.name) + ".npy")
+        npy = os.path.join(work, e2e_lib.onnx_identifier(i.name) + ".npy")
         value = values[i.name]
         np.save(npy, value.astype(np.float32) if value.dtype == np.float64 else value)
-        inputs.append((identifier(i.name), npy))
-    outputs = [(identifier(o.name), read_tensor(os.path.join(data, f"output_{k}.pb")))
+        inputs.append((e2e_lib.onnx_identifier(i.name), npy))
+    outputs = [(e2e_lib.onnx_identifier(o.name),
+                read_tensor(os.path.join(data, f"output_{k}.pb")))
                for k, o in enumerate(model.graph.output)]
     return path, inputs, outputs
 

@@ -18,7 +18,6 @@ The exported files live in a temporary directory, never in git.
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -73,7 +72,7 @@ def check_model(args, name, work):
     onnx_path = os.path.join(work, name + ".onnx")
     export(module, shape, onnx_path, args.opset)
     xs = [e2e_lib.random_input((b,) + shape, seed=b) for b in (1, 3)]
-    outputs = [identifier(o.name) for o in onnx.load(onnx_path).graph.output]
+    outputs = [e2e_lib.onnx_identifier(o.name) for o in onnx.load(onnx_path).graph.output]
     good = True
     ours, secs = e2e_lib.run_cnnopt_batches(args.cnnopt_run, onnx_path, [{"x": x} for x in xs],
                                             outputs, work, tag=name)
@@ -105,12 +104,6 @@ def check_model(args, name, work):
         print(f"{'ok  ' if same else 'FAIL'} {name}: {key} {ours_stats.get(key)} (ONNX) vs "
               f"{file_stats.get(key)} ({file})")
     return good
-
-
-def identifier(name):
-    """The C identifier the importer names an ONNX output by."""
-    out = re.sub(r"[^A-Za-z0-9]", "_", name)
-    return "v" + out if not out or out[0].isdigit() else out
 
 
 def main():

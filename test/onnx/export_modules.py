@@ -10,7 +10,6 @@ NAME... runs some cases.
 """
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -93,11 +92,6 @@ CASES = {
     "dropout_mean": (Lambda(lambda x, d: d(x).mean((2, 3), keepdim=True) + x,
                             nn.Dropout(0.5)), (3, 4, 4)),
 }
-
-
-def identifier(name):
-    out = re.sub(r"[^A-Za-z0-9]", "_", name)
-    return "v" + out if not out or out[0].isdigit() else out
 
 
 def randomise(module, seed):

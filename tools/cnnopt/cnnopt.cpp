@@ -418,7 +418,9 @@ int main(int argc, char **argv) {
     stats = cnnopt::computeModelStats(func);
   if (emit == Emit::None && !printStats)
     return 0;
-  if (emit == Emit::Cnn)
+  // --emit=cnn prints the program as loaded: no pipeline, unless the
+  // statistics' peak memory needs it (then it follows them).
+  if (emit == Emit::Cnn && !stats)
     return cnnopt::tools::emitCnn(loader.program(), model, inputFile, outputFile);
   if (emit != Emit::None && train && !weightsFile.empty())
     return cnnopt::tools::fail("cnnopt", "--train updates the parameters at run time; it does "
@@ -444,6 +446,8 @@ int main(int argc, char **argv) {
   }
   if (emit == Emit::None)
     return 0;
+  if (emit == Emit::Cnn)
+    return cnnopt::tools::emitCnn(loader.program(), model, inputFile, outputFile);
   if (emit == Emit::Dot)
     return emitText(cnnopt::tools::graphToDot(loader.function(*model)));
   if (emit == Emit::Mlir)
